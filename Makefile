@@ -1,0 +1,101 @@
+# siploc build: `make run` runs the conformance scenarios against ref, `make check` runs
+# every test, `make asan` does the same under ASan+UBSan. Dependencies come from scripts/deps.sh.
+
+BUILD   ?= build
+CC      ?= gcc
+OPT     ?= -O2
+SAN     ?=
+PKGS    := lua5.4 libpcap ldns jansson
+CFLAGS  := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -fno-common -D_GNU_SOURCE \
+           -I. -Iharness -Ifake_dns -Ireports -Isut_adapters $(SAN) $(EXTRA_CFLAGS)
+LDFLAGS := $(SAN)
+SIPLOC_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+SIPLOC_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+REF_LIBS := $(shell pkg-config --libs ldns 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+# The harness library: everything but the CLI entry point, so unit tests link the same code.
+CORE_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c)) $(wildcard fake_dns/*.c) \
+            $(wildcard reports/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+REF_SRC  := $(wildcard sut_adapters/ref/*.c)
+# Mutants: one seeded bug each, selected by -DREF_MUTANT=<n>; the table lives in
+# sut_adapters/ref/mutants.tsv (name, id, requirement IDs broken, description).
+MUTANTS  := $(shell awk -F'\t' '!/^#/ && NF>=3 {print $$1}' sut_adapters/ref/mutants.tsv 2>/dev/null)
+ADAPTERS := $(BUILD)/adapters/ref.so $(MUTANTS:%=$(BUILD)/adapters/mutant-%.so) \
+            $(patsubst sut_adapters/test/%.c,$(BUILD)/adapters/test-%.so,$(wildcard sut_adapters/test/*.c))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+REF_UNIT_SRC := $(wildcard tests/unit/ref/test_*.c)
+REF_UNIT_BIN := $(REF_UNIT_SRC:tests/unit/ref/%.c=$(BUILD)/tests/ref_%)
+
+.PHONY: all deps run check unit e2e asan clean mutants
+all: deps $(BUILD)/siploc $(BUILD)/siploc-sut $(ADAPTERS)
+
+deps:
+	@bash scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c $(wildcard */*.h sut_adapters/ref/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(SIPLOC_CFLAGS) -c $< -o $@
+
+$(BUILD)/siploc: $(BUILD)/obj/harness/main.o $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SIPLOC_LIBS)
+
+# The runner links no harness code: a SUT sees the world only through the network.
+$(BUILD)/siploc-sut: sut_adapters/runner.c sut_adapters/sut_adapter.h sut_adapters/sut_proto.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -ldl
+
+$(BUILD)/adapters/ref.so: $(REF_SRC) $(wildcard sut_adapters/ref/*.h) sut_adapters/sut_adapter.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $(REF_SRC) $(LDFLAGS) $(REF_LIBS)
+
+$(BUILD)/adapters/mutant-%.so: $(REF_SRC) $(wildcard sut_adapters/ref/*.h) sut_adapters/ref/mutants.tsv
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -shared \
+	  -DREF_MUTANT="\"$*\"" -o $@ $(REF_SRC) $(LDFLAGS) $(REF_LIBS)
+
+$(BUILD)/adapters/test-%.so: sut_adapters/test/%.c sut_adapters/sut_adapter.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< $(LDFLAGS)
+
+mutants: deps $(MUTANTS:%=$(BUILD)/adapters/mutant-%.so)
+
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	@$(CC) $(CFLAGS) $(SIPLOC_CFLAGS) -o $@ $^ $(LDFLAGS) $(SIPLOC_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/ref_%: tests/unit/ref/%.c $(REF_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isut_adapters/ref -DREF_UNIT_TEST -o $@ $^ $(LDFLAGS) $(REF_LIBS) $(CMOCKA_LIBS)
+
+run: all
+	$(BUILD)/siploc run --out out
+
+unit: all $(UNIT_BIN) $(REF_UNIT_BIN)
+	@bash tests/run_unit.sh $(UNIT_BIN) $(REF_UNIT_BIN)
+
+e2e: all
+	@BUILD=$(BUILD) bash tests/e2e/run.sh
+
+check: unit e2e
+
+# Same tests under ASan+UBSan, in a separate build tree. Reports go to files as well, so
+# a finding in a process whose exit status nobody reads (a worker, the SUT runner) still
+# fails the target.
+SANLOG := $(abspath build-asan)/sanitizer
+asan:
+	@rm -rf $(SANLOG) && mkdir -p $(SANLOG)
+	ASAN_OPTIONS=log_path=$(SANLOG)/asan:detect_leaks=1 \
+	UBSAN_OPTIONS=log_path=$(SANLOG)/ubsan:print_stacktrace=1:halt_on_error=1 \
+	$(MAKE) BUILD=build-asan OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" check
+	@if [ -n "$$(ls -A $(SANLOG))" ]; then \
+	  echo "sanitizer reports:"; cat $(SANLOG)/*; exit 1; fi
+	@echo "asan: no sanitizer reports"
+
+clean:
+	rm -rf build build-asan out

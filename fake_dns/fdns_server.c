@@ -1,0 +1,472 @@
+/* fdns_server.c: the fake DNS server's sockets on the worker's loop: UDP datagrams and
+ * RFC 7766 TCP connections in, answers out, one log call per query received. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fdns_internal.h"
+#include "sl_loop.h"
+
+#define UDP_RX_MAX 65536
+/* fdns_answer's floor for UDP: it raises this to the client's EDNS0 offer itself. */
+#define PLAIN_UDP_FLOOR 512
+#define UDP_BURST 64          /* datagrams per wakeup, so TCP clients get their turn */
+#define TCP_IN_CAP (2 + 65535) /* one whole frame always fits: no cap to hit on input */
+/* Answers waiting for a slow reader stop us answering more: the client's own pace bounds
+ * our memory instead of a cap that would cut a legitimate pipeline. */
+#define TCP_OUT_HIGH 65536
+#define TCP_READS_PER_WAKEUP 16
+#define TCP_BACKLOG 64
+
+struct fdns_conn {
+	struct fdns_server *s;
+	int fd;
+	unsigned want;          /* SL_EV_IN or SL_EV_OUT as registered */
+	int eof;
+	struct sockaddr_storage peer, local;
+	uint8_t in[TCP_IN_CAP];
+	size_t in_len;
+	uint8_t *out;
+	size_t out_len, out_off, out_cap;
+	struct fdns_conn *next;
+};
+
+struct fdns_server {
+	struct sl_loop *loop;
+	struct fdns_zone *zone;
+	fdns_log_fn log;
+	void *log_arg;
+	int udp_fd, tcp_fd;
+	int udp_reg, tcp_reg;
+	struct sockaddr_storage udp_local;
+	uint8_t *rx;
+	struct fdns_conn *conns;
+};
+
+__attribute__((format(printf, 3, 4)))
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static void emit(struct fdns_server *s, struct fdns_query_log *lg)
+{
+	if (s->log)
+		s->log(s->log_arg, lg);
+}
+
+/* ---- UDP ---- */
+
+static void udp_query(struct fdns_server *s, const uint8_t *q, size_t len,
+		      const struct sockaddr_storage *from, socklen_t fromlen)
+{
+	struct fdns_query_log lg;
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
+
+	memset(&lg, 0, sizeof(lg));
+	lg.t_us = sl_now_us();
+	lg.transport = FDNS_UDP;
+	lg.client = *from;
+	lg.server = s->udp_local;
+	lg.query = q;
+	lg.query_len = len;
+	if (fdns_answer_log(s->zone, q, len, PLAIN_UDP_FLOOR, &resp, &rlen, &lg) == 0) {
+		if (sendto(s->udp_fd, resp, rlen, MSG_NOSIGNAL, (const struct sockaddr *)from,
+			   fromlen) < 0) {
+			/* The log must not claim an answer the SUT never got. */
+			lg.rcode = -1;
+			lg.error = strerror(errno);
+		} else {
+			lg.resp = resp;
+			lg.resp_len = rlen;
+		}
+	}
+	emit(s, &lg);
+	free(resp);
+}
+
+static void udp_event(int fd, unsigned events, void *arg)
+{
+	struct fdns_server *s = arg;
+	(void)events;
+	for (int i = 0; i < UDP_BURST; i++) {
+		struct sockaddr_storage from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = recvfrom(fd, s->rx, UDP_RX_MAX, 0, (struct sockaddr *)&from, &fromlen);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* EAGAIN, or an ICMP error from an earlier send: nothing to do */
+		}
+		udp_query(s, s->rx, (size_t)n, &from, fromlen);
+	}
+}
+
+/* ---- TCP ---- */
+
+static void conn_close(struct fdns_conn *c)
+{
+	struct fdns_server *s = c->s;
+	for (struct fdns_conn **pp = &s->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	sl_loop_fd_del(s->loop, c->fd);
+	close(c->fd);
+	free(c->out);
+	free(c);
+}
+
+static int conn_want(struct fdns_conn *c, unsigned want)
+{
+	if (c->want == want)
+		return 0;
+	int rc = sl_loop_fd_mod(c->s->loop, c->fd, want);
+	if (rc == 0)
+		c->want = want;
+	return rc;
+}
+
+static int out_append(struct fdns_conn *c, const uint8_t *resp, size_t len)
+{
+	if (c->out_off && c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	if (c->out_len + 2 + len > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		while (cap < c->out_len + 2 + len)
+			cap *= 2;
+		uint8_t *p = realloc(c->out, cap);
+		if (!p)
+			return -ENOMEM;
+		c->out = p;
+		c->out_cap = cap;
+	}
+	c->out[c->out_len++] = (uint8_t)(len >> 8);
+	c->out[c->out_len++] = (uint8_t)len;
+	memcpy(c->out + c->out_len, resp, len);
+	c->out_len += len;
+	return 0;
+}
+
+static int tcp_query(struct fdns_conn *c, const uint8_t *q, size_t len)
+{
+	struct fdns_query_log lg;
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
+	int rc = 0;
+
+	memset(&lg, 0, sizeof(lg));
+	lg.t_us = sl_now_us();
+	lg.transport = FDNS_TCP;
+	lg.client = c->peer;
+	lg.server = c->local;
+	lg.query = q;
+	lg.query_len = len;
+	if (fdns_answer_log(c->s->zone, q, len, 0, &resp, &rlen, &lg) == 0) {
+		rc = out_append(c, resp, rlen);
+		if (rc < 0) {
+			lg.rcode = -1;
+			lg.error = strerror(-rc);
+		} else {
+			lg.resp = resp;
+			lg.resp_len = rlen;
+		}
+	}
+	emit(c->s, &lg);
+	free(resp);
+	return rc;
+}
+
+static size_t frame_len(const struct fdns_conn *c, size_t off)
+{
+	return (size_t)c->in[off] << 8 | c->in[off + 1];
+}
+
+static int frame_ready(const struct fdns_conn *c)
+{
+	return c->in_len >= 2 && c->in_len - 2 >= frame_len(c, 0);
+}
+
+/* Answers the complete frames buffered, until the answers pile up past the high mark. */
+static int answer_frames(struct fdns_conn *c)
+{
+	size_t off = 0;
+	int rc = 0;
+	while (c->in_len - off >= 2 && c->out_len - c->out_off < TCP_OUT_HIGH) {
+		size_t m = frame_len(c, off);
+		if (c->in_len - off - 2 < m)
+			break;
+		rc = tcp_query(c, c->in + off + 2, m);
+		off += 2 + m;
+		if (rc < 0)
+			break;
+	}
+	memmove(c->in, c->in + off, c->in_len - off);
+	c->in_len -= off;
+	return rc;
+}
+
+/* 1: all written, 0: the socket is full, <0: the connection is dead. */
+static int flush(struct fdns_conn *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+		}
+		c->out_off += (size_t)n;
+	}
+	c->out_off = c->out_len = 0;
+	return 1;
+}
+
+/* Drives one connection as far as it can go without blocking. Returns 0 while it lives,
+ * <0 once it must be closed. */
+static int conn_pump(struct fdns_conn *c)
+{
+	for (int reads = 0;;) {
+		int rc = answer_frames(c);
+		if (rc < 0)
+			return rc;
+		rc = flush(c);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			return conn_want(c, SL_EV_OUT);
+		if (frame_ready(c))
+			continue;
+		if (c->eof)
+			return -ECONNRESET;
+		if (reads++ == TCP_READS_PER_WAKEUP)
+			return conn_want(c, SL_EV_IN);
+		/* Cannot be full without a ready frame: TCP_IN_CAP holds the largest one. */
+		ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
+		if (n > 0) {
+			c->in_len += (size_t)n;
+		} else if (n == 0) {
+			/* A client may half-close after its queries and still read the answers. */
+			c->eof = 1;
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			return conn_want(c, SL_EV_IN);
+		} else if (errno != EINTR) {
+			return -errno;
+		}
+	}
+}
+
+static void conn_event(int fd, unsigned events, void *arg)
+{
+	struct fdns_conn *c = arg;
+	(void)fd;
+	if ((events & SL_EV_ERR) && !(events & (SL_EV_IN | SL_EV_OUT))) {
+		conn_close(c);
+		return;
+	}
+	if (conn_pump(c) < 0)
+		conn_close(c);
+}
+
+static void accept_event(int fd, unsigned events, void *arg)
+{
+	struct fdns_server *s = arg;
+	(void)events;
+	for (;;) {
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		int cfd = accept4(fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return;
+		}
+		struct fdns_conn *c = calloc(1, sizeof(*c));
+		socklen_t llen = sizeof(struct sockaddr_storage);
+		if (!c || getsockname(cfd, (struct sockaddr *)&c->local, &llen) < 0 ||
+		    sl_loop_fd_add(s->loop, cfd, SL_EV_IN, conn_event, c) < 0) {
+			free(c);
+			close(cfd);
+			continue;
+		}
+		c->s = s;
+		c->fd = cfd;
+		c->want = SL_EV_IN;
+		c->peer = peer;
+		c->next = s->conns;
+		s->conns = c;
+	}
+}
+
+/* ---- setup ---- */
+
+static void fmt_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		port = ntohs(a->sin6_port);
+		snprintf(buf, len, "[%s]:%u", host, port);
+		return;
+	}
+	const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+	inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+	port = ntohs(a->sin_port);
+	snprintf(buf, len, "%s:%u", host, port);
+}
+
+static int open_socket(const struct sockaddr_storage *ss, socklen_t sslen, int type,
+		       char *err, size_t errlen)
+{
+	const char *proto = type == SOCK_DGRAM ? "udp" : "tcp";
+	char where[INET6_ADDRSTRLEN + 16];
+	int one = 1, rc = 0;
+	int fd = socket(ss->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	fmt_addr(ss, where, sizeof(where));
+	if (fd < 0) {
+		rc = -errno;
+		set_err(err, errlen, "socket %s/%s: %s", where, proto, strerror(errno));
+		goto out;
+	}
+	/* SO_REUSEADDR lets a rerun bind TCP at once despite TIME_WAIT. Not on UDP: there
+	 * Linux lets a second socket share the port and steal the queries, so two servers
+	 * on one port must fail at bind instead. V6ONLY keeps a v6 server off the v4 port. */
+	if ((type == SOCK_STREAM &&
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
+	    (ss->ss_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)) {
+		rc = -errno;
+		set_err(err, errlen, "setsockopt %s/%s: %s", where, proto, strerror(errno));
+		goto out;
+	}
+	if (bind(fd, (const struct sockaddr *)ss, sslen) < 0) {
+		rc = -errno;
+		set_err(err, errlen, "bind %s/%s: %s", where, proto, strerror(errno));
+		goto out;
+	}
+	if (type == SOCK_STREAM && listen(fd, TCP_BACKLOG) < 0) {
+		rc = -errno;
+		set_err(err, errlen, "listen %s/%s: %s", where, proto, strerror(errno));
+		goto out;
+	}
+out:
+	if (rc < 0 && fd >= 0)
+		close(fd);
+	return rc < 0 ? rc : fd;
+}
+
+static int parse_addr(const char *addr, uint16_t port, struct sockaddr_storage *ss,
+		      socklen_t *len)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST, .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_DGRAM };
+	struct addrinfo *ai = NULL;
+	if (!addr || getaddrinfo(addr, NULL, &hints, &ai) != 0 || !ai)
+		return -EINVAL;
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	return 0;
+}
+
+int fdns_server_new(struct fdns_server **sp, struct sl_loop *loop, struct fdns_zone *zone,
+		    const char *addr, uint16_t port, fdns_log_fn log, void *log_arg,
+		    char *err, size_t errlen)
+{
+	int rc = 0;
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	struct fdns_server *s = calloc(1, sizeof(*s));
+
+	if (s)
+		s->udp_fd = s->tcp_fd = -1;
+	if (!s || !(s->rx = malloc(UDP_RX_MAX))) {
+		rc = -ENOMEM;
+		set_err(err, errlen, "fdns server: %s", strerror(ENOMEM));
+		goto out;
+	}
+	s->loop = loop;
+	s->zone = zone;
+	s->log = log;
+	s->log_arg = log_arg;
+	rc = parse_addr(addr, port, &ss, &sslen);
+	if (rc < 0) {
+		set_err(err, errlen, "bad address '%s': not a numeric IPv4 or IPv6 address",
+			addr ? addr : "(null)");
+		goto out;
+	}
+	rc = s->udp_fd = open_socket(&ss, sslen, SOCK_DGRAM, err, errlen);
+	if (rc < 0)
+		goto out;
+	socklen_t llen = sizeof(s->udp_local);
+	if (getsockname(s->udp_fd, (struct sockaddr *)&s->udp_local, &llen) < 0) {
+		rc = -errno;
+		set_err(err, errlen, "getsockname: %s", strerror(errno));
+		goto out;
+	}
+	/* With port 0 the kernel picks the UDP port; TCP must then share it. */
+	ss = s->udp_local;
+	rc = s->tcp_fd = open_socket(&ss, sslen, SOCK_STREAM, err, errlen);
+	if (rc < 0)
+		goto out;
+	rc = sl_loop_fd_add(loop, s->udp_fd, SL_EV_IN, udp_event, s);
+	if (rc < 0) {
+		set_err(err, errlen, "loop: %s", strerror(-rc));
+		goto out;
+	}
+	s->udp_reg = 1;
+	rc = sl_loop_fd_add(loop, s->tcp_fd, SL_EV_IN, accept_event, s);
+	if (rc < 0) {
+		set_err(err, errlen, "loop: %s", strerror(-rc));
+		goto out;
+	}
+	s->tcp_reg = 1;
+	*sp = s;
+	s = NULL;
+	rc = 0;
+out:
+	fdns_server_free(s);
+	return rc;
+}
+
+void fdns_server_free(struct fdns_server *s)
+{
+	if (!s)
+		return;
+	while (s->conns)
+		conn_close(s->conns);
+	if (s->udp_reg)
+		sl_loop_fd_del(s->loop, s->udp_fd);
+	if (s->tcp_reg)
+		sl_loop_fd_del(s->loop, s->tcp_fd);
+	if (s->udp_fd >= 0)
+		close(s->udp_fd);
+	if (s->tcp_fd >= 0)
+		close(s->tcp_fd);
+	free(s->rx);
+	free(s);
+}

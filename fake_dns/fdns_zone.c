@@ -1,0 +1,369 @@
+/* fdns_zone.c: the fake DNS zone store: master-file text parsed with ldns, records kept
+ * in file order, case-insensitive lookups by owner and type. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fdns_internal.h"
+
+/* ldns turns a default TTL of 0 into 3600, so we hand it this value instead and put the
+ * real default back. RFC 2181 makes TTLs above 2^31-1 meaningless, so no zone needs it. */
+#define TTL_UNSET UINT32_MAX
+#define ERR_TEXT_MAX 120
+
+struct fdns_zone {
+	ldns_rr **rr;          /* zone order: RRset order on the wire comes from here */
+	size_t n, cap;
+	const ldns_rr *soa;    /* first IN SOA in rr, or synth */
+	ldns_rr *synth;        /* only when the zone has no SOA of its own */
+};
+
+static int lc(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* Length bytes are < 64, so folding them with the label bytes is harmless. */
+static int wire_eq(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (lc(a[i]) != lc(b[i]))
+			return 0;
+	return 1;
+}
+
+/* Whether wire name n equals anc or lies below it; the suffix must start on a label. */
+static int wire_under(const uint8_t *n, size_t ns, const uint8_t *anc, size_t as)
+{
+	if (as > ns || as == 0)
+		return 0;
+	size_t off = 0;
+	while (off < ns - as) {
+		if (n[off] == 0)
+			return 0;
+		off += (size_t)n[off] + 1;
+	}
+	return off == ns - as && wire_eq(n + off, anc, as);
+}
+
+static int name_eq(const ldns_rdf *a, const ldns_rdf *b)
+{
+	return ldns_rdf_size(a) == ldns_rdf_size(b) &&
+	       wire_eq(ldns_rdf_data(a), ldns_rdf_data(b), ldns_rdf_size(a));
+}
+
+static int name_under(const ldns_rdf *n, const ldns_rdf *anc)
+{
+	return wire_under(ldns_rdf_data(n), ldns_rdf_size(n), ldns_rdf_data(anc),
+			  ldns_rdf_size(anc));
+}
+
+int fdns_zone_rrset(const struct fdns_zone *z, const ldns_rdf *name, ldns_rr_type type,
+		    const ldns_rdf *owner, ldns_rr_list *out)
+{
+	int n = 0;
+	for (size_t i = 0; i < z->n; i++) {
+		const ldns_rr *rr = z->rr[i];
+		if (ldns_rr_get_type(rr) != type || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
+		    !name_eq(ldns_rr_owner(rr), name))
+			continue;
+		ldns_rr *c = ldns_rr_clone(rr);
+		ldns_rdf *o = ldns_rdf_clone(owner);
+		if (c && o) {
+			ldns_rdf_deep_free(ldns_rr_owner(c));
+			ldns_rr_set_owner(c, o);
+			o = NULL;
+			if (ldns_rr_list_push_rr(out, c)) {
+				n++;
+				continue;
+			}
+		}
+		ldns_rr_free(c);
+		ldns_rdf_deep_free(o);
+		return -ENOMEM;
+	}
+	return n;
+}
+
+int fdns_zone_name_exists(const struct fdns_zone *z, const ldns_rdf *name)
+{
+	for (size_t i = 0; i < z->n; i++)
+		if (ldns_rr_get_class(z->rr[i]) == LDNS_RR_CLASS_IN &&
+		    name_under(ldns_rr_owner(z->rr[i]), name))
+			return 1;
+	return 0;
+}
+
+const ldns_rr *fdns_zone_soa(const struct fdns_zone *z)
+{
+	return z->soa;
+}
+
+size_t fdns_zone_count(const struct fdns_zone *z)
+{
+	return z->n;
+}
+
+/* Offset in a of the longest label-aligned suffix that b also ends with. */
+static size_t common_suffix_off(const uint8_t *a, size_t as, const uint8_t *b, size_t bs)
+{
+	for (size_t off = 0; off < as && a[off] != 0; off += (size_t)a[off] + 1)
+		if (wire_under(b, bs, a + off, as - off))
+			return off;
+	return as - 1;
+}
+
+/* Negative answers need an SOA even from a zone written without one; its owner must not
+ * depend on load order quirks, hence the common suffix of every owner. */
+static int rebuild_soa(struct fdns_zone *z)
+{
+	int rc = 0;
+	ldns_rdf *apex = NULL;
+	ldns_rr *soa = NULL;
+	for (size_t i = 0; i < z->n; i++) {
+		if (ldns_rr_get_type(z->rr[i]) == LDNS_RR_TYPE_SOA &&
+		    ldns_rr_get_class(z->rr[i]) == LDNS_RR_CLASS_IN) {
+			ldns_rr_free(z->synth);
+			z->synth = NULL;
+			z->soa = z->rr[i];
+			goto out;
+		}
+	}
+	const uint8_t *a = (const uint8_t *)"";
+	size_t as = 1;
+	if (z->n) {
+		a = ldns_rdf_data(ldns_rr_owner(z->rr[0]));
+		as = ldns_rdf_size(ldns_rr_owner(z->rr[0]));
+	}
+	for (size_t i = 1; i < z->n; i++) {
+		const ldns_rdf *o = ldns_rr_owner(z->rr[i]);
+		size_t off = common_suffix_off(a, as, ldns_rdf_data(o), ldns_rdf_size(o));
+		a += off;
+		as -= off;
+	}
+	apex = ldns_dname_new_frm_data((uint16_t)as, a);
+	if (!apex || ldns_rr_new_frm_str(&soa, ". 0 IN SOA ns.invalid. hostmaster.invalid. "
+					 "1 3600 600 86400 0", 0, NULL, NULL) != LDNS_STATUS_OK) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	ldns_rdf_deep_free(ldns_rr_owner(soa));
+	ldns_rr_set_owner(soa, apex);
+	apex = NULL;
+	ldns_rr_free(z->synth);
+	z->synth = soa;
+	z->soa = soa;
+	soa = NULL;
+out:
+	ldns_rdf_deep_free(apex);
+	ldns_rr_free(soa);
+	return rc;
+}
+
+int fdns_zone_new(struct fdns_zone **zp)
+{
+	int rc = 0;
+	struct fdns_zone *z = calloc(1, sizeof(*z));
+	if (!z) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = rebuild_soa(z);
+	if (rc < 0)
+		goto out;
+	*zp = z;
+	z = NULL;
+out:
+	fdns_zone_free(z);
+	return rc;
+}
+
+void fdns_zone_free(struct fdns_zone *z)
+{
+	if (!z)
+		return;
+	for (size_t i = 0; i < z->n; i++)
+		ldns_rr_free(z->rr[i]);
+	free(z->rr);
+	ldns_rr_free(z->synth);
+	free(z);
+}
+
+static int is_dup(const struct fdns_zone *z, const ldns_rr *rr)
+{
+	for (size_t i = 0; i < z->n; i++) {
+		const ldns_rr *o = z->rr[i];
+		if (ldns_rr_get_type(o) == ldns_rr_get_type(rr) &&
+		    ldns_rr_get_class(o) == ldns_rr_get_class(rr) &&
+		    name_eq(ldns_rr_owner(o), ldns_rr_owner(rr)) && ldns_rr_compare(o, rr) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Moves the parsed records in; all or nothing, so a failed load leaves the zone as it was.
+ * An RRset is a set: a record repeated in the text is kept once, at its first place. */
+static int commit(struct fdns_zone *z, ldns_rr_list *batch)
+{
+	size_t add = ldns_rr_list_rr_count(batch);
+	if (z->n + add > z->cap) {
+		size_t cap = z->cap ? z->cap : 16;
+		while (cap < z->n + add)
+			cap *= 2;
+		ldns_rr **v = realloc(z->rr, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		z->rr = v;
+		z->cap = cap;
+	}
+	for (size_t i = 0; i < add; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(batch, i);
+		if (is_dup(z, rr))
+			ldns_rr_free(rr);
+		else
+			z->rr[z->n++] = rr;
+	}
+	ldns_rr_list_set_rr_count(batch, 0);
+	return rebuild_soa(z);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* First byte of the record proper in [from, to): past blanks and comment lines. */
+static size_t skip_blank(const char *t, size_t from, size_t to)
+{
+	size_t i = from;
+	while (i < to) {
+		if (t[i] == ';')
+			while (i < to && t[i] != '\n')
+				i++;
+		else if (isspace((unsigned char)t[i]))
+			i++;
+		else
+			return i;
+	}
+	return from;
+}
+
+/* The record as the user wrote it, on one line, for the error message. */
+static void record_text(const char *t, size_t from, size_t to, char *buf, size_t len)
+{
+	size_t o = 0;
+	int space = 0;
+	for (size_t i = from; i < to; i++) {
+		if (isspace((unsigned char)t[i])) {
+			space = 1;
+			continue;
+		}
+		if (o + (space && o) + 4 >= len) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (space && o)
+			buf[o++] = ' ';
+		space = 0;
+		buf[o++] = t[i];
+	}
+	buf[o] = '\0';
+}
+
+static int parse_error(const char *text, size_t from, size_t to, ldns_status st,
+		       const char *file, int first_line, char *err, size_t errlen)
+{
+	size_t start = skip_blank(text, from, to);
+	int line = first_line;
+	for (size_t i = 0; i < start; i++)
+		line += text[i] == '\n';
+	char rec[ERR_TEXT_MAX + 4];
+	record_text(text, start, to, rec, sizeof(rec));
+	set_err(err, errlen, "%s:%d: %s in '%s'", file ? file : "zone", line,
+		 ldns_get_errorstr_by_id(st), rec);
+	return -EINVAL;
+}
+
+int fdns_zone_load_text(struct fdns_zone *z, const char *text, const char *origin,
+			uint32_t default_ttl, const char *file, int first_line,
+			char *err, size_t errlen)
+{
+	int rc = 0;
+	FILE *fp = NULL;
+	ldns_rdf *org = NULL, *prev = NULL;
+	ldns_rr_list *batch = ldns_rr_list_new();
+	size_t len = strlen(text);
+	uint32_t cur_ttl = default_ttl;
+
+	if (!batch) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	org = ldns_dname_new_frm_str(origin ? origin : ".");
+	if (!org) {
+		set_err(err, errlen, "%s:%d: bad origin '%s'", file ? file : "zone", first_line,
+			 origin);
+		rc = -EINVAL;
+		goto out;
+	}
+	/* fmemopen refuses an empty buffer on some libcs; an empty text adds nothing anyway. */
+	if (len == 0)
+		goto commit;
+	fp = fmemopen((void *)text, len, "r");
+	if (!fp) {
+		rc = -errno;
+		set_err(err, errlen, "%s: fmemopen: %s", file ? file : "zone", strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		ldns_rr *rr = NULL;
+		uint32_t ttl = TTL_UNSET;
+		int ldns_line = 0; /* ldns skips blank lines uncounted: we count ourselves */
+		long before = ftell(fp);
+		ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &org, &prev, &ldns_line);
+		long after = ftell(fp);
+		if (before < 0 || after < before)
+			before = after = 0;
+		if (st == LDNS_STATUS_OK) {
+			if (ldns_rr_ttl(rr) == TTL_UNSET)
+				ldns_rr_set_ttl(rr, cur_ttl);
+			if (!ldns_rr_list_push_rr(batch, rr)) {
+				ldns_rr_free(rr);
+				rc = -ENOMEM;
+				goto out;
+			}
+		} else if (st == LDNS_STATUS_SYNTAX_TTL) {
+			cur_ttl = ttl;
+		} else if (st == LDNS_STATUS_SYNTAX_ORIGIN) {
+			continue;
+		} else if (st == LDNS_STATUS_SYNTAX_EMPTY) {
+			if (feof(fp) || after == before)
+				break;
+		} else {
+			rc = parse_error(text, (size_t)before, (size_t)after, st, file, first_line,
+					 err, errlen);
+			goto out;
+		}
+	}
+commit:
+	rc = commit(z, batch);
+	if (rc < 0)
+		set_err(err, errlen, "%s: %s", file ? file : "zone", strerror(-rc));
+out:
+	if (fp)
+		fclose(fp);
+	ldns_rdf_deep_free(org);
+	ldns_rdf_deep_free(prev);
+	ldns_rr_list_deep_free(batch);
+	return rc;
+}

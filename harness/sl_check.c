@@ -1,0 +1,316 @@
+/* sl_check.c: explicit checks and the invariants every scenario runs, over the event log. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sl_check.h"
+#include "sl_evlog.h"
+
+static void add_ev(struct sl_check_out *o, unsigned idx)
+{
+	for (size_t i = 0; i < o->nev; i++)
+		if (o->ev[i] == idx)
+			return;
+	if (o->nev < SL_CHECK_MAX_EV)
+		o->ev[o->nev++] = idx;
+}
+
+static void say(struct sl_check_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(struct sl_check_out *o, const char *fmt, ...)
+{
+	size_t len = strlen(o->detail);
+	if (len >= sizeof(o->detail) - 1)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->detail + len, sizeof(o->detail) - len, fmt, ap);
+	va_end(ap);
+}
+
+static int name_eq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la && a[la - 1] == '.')
+		la--;
+	if (lb && b[lb - 1] == '.')
+		lb--;
+	return la == lb && !strncasecmp(a, b, la);
+}
+
+static int is_request_to_peer(const struct sl_event *e)
+{
+	return e->kind == SL_EV_SIP_RX && e->method && !e->text;
+}
+
+void sl_check_dns(const struct sl_evlog *l, const struct sl_dns_want *want, size_t n,
+		  enum sl_match mode, struct sl_check_out *o)
+{
+	memset(o, 0, sizeof(*o));
+	/* Observed questions, consecutive duplicates folded. */
+	size_t nev = sl_evlog_count(l), nobs = 0;
+	unsigned *obs = calloc(nev ? nev : 1, sizeof(*obs));
+	if (!obs) {
+		say(o, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < nev; i++) {
+		const struct sl_event *e = sl_evlog_get(l, i);
+		if (e->kind != SL_EV_DNS || !e->qname)
+			continue;
+		if (nobs) {
+			const struct sl_event *p = sl_evlog_get(l, obs[nobs - 1]);
+			if (name_eq(p->qname, e->qname) && !strcmp(p->qtype, e->qtype))
+				continue;
+		}
+		obs[nobs++] = (unsigned)i;
+	}
+	size_t j = 0, matched = 0;
+	int ok = 1;
+	for (size_t i = 0; i < n; i++) {
+		int found = 0;
+		while (j < nobs) {
+			const struct sl_event *e = sl_evlog_get(l, obs[j++]);
+			if (!strcasecmp(e->qtype, want[i].qtype) && name_eq(e->qname, want[i].qname)) {
+				found = 1;
+				add_ev(o, e->idx);
+				break;
+			}
+			if (mode != SL_MATCH_SUBSEQ) {
+				j--;
+				break;
+			}
+		}
+		if (!found) {
+			ok = 0;
+			break;
+		}
+		matched++;
+	}
+	if (ok && mode == SL_MATCH_EXACT && j != nobs)
+		ok = 0;
+	o->pass = ok;
+	say(o, "expected %s: ", mode == SL_MATCH_EXACT ? "exactly" :
+	    mode == SL_MATCH_PREFIX ? "first" : "in order");
+	for (size_t i = 0; i < n; i++)
+		say(o, "%s%s %s", i ? ", " : "", want[i].qtype, want[i].qname);
+	if (!n)
+		say(o, "no query");
+	say(o, "; SUT queried: ");
+	for (size_t i = 0; i < nobs; i++) {
+		const struct sl_event *e = sl_evlog_get(l, obs[i]);
+		say(o, "%s%s %s", i ? ", " : "", e->qtype, e->qname);
+		if (!ok)
+			add_ev(o, e->idx);
+	}
+	if (!nobs)
+		say(o, "nothing");
+	if (!ok && matched < n)
+		say(o, " (first missing: %s %s)", want[matched].qtype, want[matched].qname);
+	free(obs);
+}
+
+/* "addr/transport" of the peer that logged e. */
+static void dest_of(const struct sl_event *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", e->server ? e->server : "?",
+		 e->transport ? e->transport : "?");
+}
+
+void sl_check_route(const struct sl_evlog *l, const char *method, const char *const *dests,
+		    size_t n, struct sl_check_out *o)
+{
+	memset(o, 0, sizeof(*o));
+	char seen[64][80];
+	unsigned first_ev[64];
+	size_t nseen = 0;
+	char cur_dest[80] = "";
+	const char *cur_branch = NULL;
+	for (size_t i = 0; i < sl_evlog_count(l); i++) {
+		const struct sl_event *e = sl_evlog_get(l, i);
+		if (!is_request_to_peer(e))
+			continue;
+		if (method ? strcmp(e->method, method) :
+			     (!strcmp(e->method, "ACK") || !strcmp(e->method, "CANCEL")))
+			continue;
+		char d[80];
+		dest_of(e, d, sizeof(d));
+		const char *br = e->branch ? e->branch : "";
+		if (cur_branch && !strcmp(d, cur_dest) && !strcmp(br, cur_branch))
+			continue;
+		snprintf(cur_dest, sizeof(cur_dest), "%s", d);
+		cur_branch = br;
+		if (nseen < 64) {
+			snprintf(seen[nseen], sizeof(seen[0]), "%s", d);
+			first_ev[nseen++] = e->idx;
+		}
+	}
+	int ok = nseen == n;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = !strcmp(seen[i], dests[i]);
+	o->pass = ok;
+	say(o, "expected %s attempts at: ", method ? method : "request");
+	for (size_t i = 0; i < n; i++)
+		say(o, "%s%s", i ? " -> " : "", dests[i]);
+	if (!n)
+		say(o, "none");
+	say(o, "; observed: ");
+	for (size_t i = 0; i < nseen; i++) {
+		say(o, "%s%s", i ? " -> " : "", seen[i]);
+		add_ev(o, first_ev[i]);
+	}
+	if (!nseen)
+		say(o, "none");
+}
+
+struct group {
+	const char *call_id, *method;
+	const char *from_tag;
+	unsigned long cseq;
+	unsigned first_ev;
+};
+
+/* Was a final response for branch sent by a peer before event index before? */
+/* Measured SUT times carry a few ms of calibration error: timer B "has fired" a little
+ * before its nominal value. */
+#define TIMER_WINDOW(b) ((b) * 0.95)
+
+static int final_sent(const struct sl_evlog *l, const char *branch, const char *method,
+		      size_t before)
+{
+	for (size_t i = 0; i < before; i++) {
+		const struct sl_event *e = sl_evlog_get(l, i);
+		if (e->kind == SL_EV_SIP_TX && e->status >= 200 && e->branch &&
+		    !strcmp(e->branch, branch) && e->cseq_method && !strcmp(e->cseq_method, method))
+			return 1;
+	}
+	return 0;
+}
+
+void sl_check_branches(const struct sl_evlog *l, double timer_b_s, struct sl_check_out *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->pass = 1;
+	size_t nev = sl_evlog_count(l);
+	unsigned attempts = 0, retrans = 0;
+	/* Requests are grouped by (Call-ID, method); within a group, packets are walked in
+	 * order tracking the current attempt. */
+	for (size_t i = 0; i < nev; i++) {
+		const struct sl_event *g = sl_evlog_get(l, i);
+		if (!is_request_to_peer(g) || !strcmp(g->method, "ACK") ||
+		    !strcmp(g->method, "CANCEL") || !g->call_id)
+			continue;
+		/* Only start a group at its first packet. */
+		int seen_before = 0;
+		for (size_t k = 0; k < i && !seen_before; k++) {
+			const struct sl_event *p = sl_evlog_get(l, k);
+			seen_before = is_request_to_peer(p) && p->call_id &&
+				      !strcmp(p->call_id, g->call_id) && !strcmp(p->method, g->method);
+		}
+		if (seen_before)
+			continue;
+		const struct sl_event *cur = g;
+		const char *branches[256];
+		size_t nb = 0;
+		branches[nb++] = g->branch ? g->branch : "";
+		attempts++;
+		add_ev(o, g->idx);
+		for (size_t k = i + 1; k < nev; k++) {
+			const struct sl_event *e = sl_evlog_get(l, k);
+			if (!is_request_to_peer(e) || !e->call_id || strcmp(e->call_id, g->call_id) ||
+			    strcmp(e->method, g->method))
+				continue;
+			const char *br = e->branch ? e->branch : "";
+			const char *cbr = cur->branch ? cur->branch : "";
+			int same_dest = !strcmp(e->server, cur->server) &&
+					!strcmp(e->transport, cur->transport);
+			int used = 0;
+			for (size_t b = 0; b < nb; b++)
+				used |= !strcmp(branches[b], br);
+			if (same_dest && !strcmp(br, cbr)) {
+				retrans++;
+				o->seen |= 2;
+				continue;
+			}
+			int early = !final_sent(l, cbr, g->method, k) &&
+				    e->t_sut - cur->t_sut < TIMER_WINDOW(timer_b_s);
+			if (!same_dest && !strcmp(br, cbr) && early)
+				continue; /* a retransmission sent elsewhere: sl_check_same_server() */
+			if (same_dest && early) {
+				o->pass = 0;
+				say(o, "%s retransmission to %s changed branch %s -> %s (t=%.3fs) "
+				    "with no final response to the first. ", g->method, e->server,
+				    cbr, br, e->t_sut);
+				add_ev(o, cur->idx);
+				add_ev(o, e->idx);
+			} else if (used) {
+				o->pass = 0;
+				say(o, "%s %s at %s (t=%.3fs) reuses branch %s of an earlier "
+				    "transaction at %s. ", same_dest ? "new transaction" : "failover",
+				    g->method, e->server, e->t_sut, br, cur->server);
+				add_ev(o, cur->idx);
+				add_ev(o, e->idx);
+			}
+			if ((e->from_tag && g->from_tag && strcmp(e->from_tag, g->from_tag)) ||
+			    e->cseq != g->cseq) {
+				o->pass = 0;
+				say(o, "%s at %s changed From tag or CSeq (%s/%lu, first %s/%lu). ",
+				    g->method, e->server, e->from_tag ? e->from_tag : "-", e->cseq,
+				    g->from_tag ? g->from_tag : "-", g->cseq);
+				add_ev(o, e->idx);
+			}
+			if (!used && nb < 256)
+				branches[nb++] = br;
+			attempts++;
+			o->seen |= 1;
+			add_ev(o, e->idx);
+			cur = e;
+		}
+	}
+	if (o->pass)
+		say(o, "%u transaction attempt(s), each with its own branch, Call-ID, From tag and "
+		    "CSeq kept; %u retransmission(s) kept their branch", attempts, retrans);
+}
+
+void sl_check_same_server(const struct sl_evlog *l, double timer_b_s, struct sl_check_out *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->pass = 1;
+	size_t nev = sl_evlog_count(l);
+	unsigned n = 0;
+	for (size_t i = 0; i < nev; i++) {
+		const struct sl_event *e = sl_evlog_get(l, i);
+		if (!is_request_to_peer(e) || !e->branch || !e->cseq_method)
+			continue;
+		/* The server that first saw this branch (for ACK/CANCEL: the INVITE's). */
+		const char *want_method = strcmp(e->method, "ACK") && strcmp(e->method, "CANCEL") ?
+						  e->method : "INVITE";
+		for (size_t k = 0; k < i; k++) {
+			const struct sl_event *f = sl_evlog_get(l, k);
+			if (!is_request_to_peer(f) || !f->branch || strcmp(f->branch, e->branch) ||
+			    strcmp(f->method, want_method))
+				continue;
+			int is_orig = !strcmp(e->method, want_method);
+			if (is_orig && strcmp(f->server, e->server) &&
+			    (final_sent(l, e->branch, want_method, i) || e->t_sut - f->t_sut >= TIMER_WINDOW(timer_b_s)))
+				break; /* a failover, judged by sl_check_branches() */
+			n++;
+			o->seen |= !strcmp(e->method, "ACK") ? 2 : !strcmp(e->method, "CANCEL") ? 4 : 1;
+			add_ev(o, e->idx);
+			if (strcmp(f->server, e->server) || strcmp(f->transport, e->transport)) {
+				o->pass = 0;
+				say(o, "%s with branch %s went to %s/%s, but the %s went to %s/%s. ",
+				    e->method, e->branch, e->server, e->transport, want_method,
+				    f->server, f->transport);
+				add_ev(o, f->idx);
+				add_ev(o, e->idx);
+			}
+			break;
+		}
+	}
+	if (o->pass)
+		say(o, "%u retransmission(s), ACK(s) and CANCEL(s) all reached the server that got "
+		    "their transaction", n);
+}

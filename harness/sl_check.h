@@ -1,0 +1,53 @@
+/* sl_check.h: the checks, as pure functions of the event log.
+ * Promises: each fills a verdict, a one-paragraph detail a reader understands, and the
+ * events (hence packets) that prove it; none reads SUT internals. */
+#ifndef SL_CHECK_H
+#define SL_CHECK_H
+
+#include <stddef.h>
+
+struct sl_evlog;
+
+#define SL_CHECK_MAX_EV 64
+
+struct sl_check_out {
+	int pass;
+	unsigned seen;                  /* what the check saw happen (per check, see below) */
+	char detail[1536];
+	unsigned ev[SL_CHECK_MAX_EV];   /* event indices that prove the verdict */
+	size_t nev;
+};
+
+struct sl_dns_want {
+	const char *qtype;   /* "NAPTR" */
+	const char *qname;   /* "example.test", compared case-insensitively, trailing dot ignored */
+};
+
+enum sl_match { SL_MATCH_EXACT, SL_MATCH_SUBSEQ, SL_MATCH_PREFIX };
+
+/* The DNS queries the SUT made, with consecutive repeats of one question (UDP retries,
+ * the TCP retry after TC) counted once, against want under mode. */
+void sl_check_dns(const struct sl_evlog *l, const struct sl_dns_want *want, size_t n,
+		  enum sl_match mode, struct sl_check_out *o);
+
+/* The attempts of method (or of every method but ACK/CANCEL when NULL) seen by the
+ * peers, one per run of packets with one destination and one branch, must be exactly
+ * dests ("127.0.0.2:5060/udp"), in order. */
+void sl_check_route(const struct sl_evlog *l, const char *method, const char *const *dests,
+		    size_t n, struct sl_check_out *o);
+
+/* Invariant: a failover (new destination) or a new transaction carries a branch never
+ * used before for that request, with Call-ID, From tag and CSeq number kept; a
+ * retransmission (same destination, no final response yet, within timer_b_s) keeps its
+ * branch. t_sut must be set on the events. */
+void sl_check_branches(const struct sl_evlog *l, double timer_b_s, struct sl_check_out *o);
+/* seen bits: 1 a failover or new transaction happened, 2 a retransmission happened. */
+
+/* Invariant: retransmissions of a request, its non-2xx ACK and its CANCEL reach the
+ * server that first got the branch (TXN-ONCE, TXN-ACK, TXN-CANCEL). The same branch at
+ * another server after a final response or after timer B is a failover that reused its
+ * branch: sl_check_branches() reports that, not this check. */
+void sl_check_same_server(const struct sl_evlog *l, double timer_b_s, struct sl_check_out *o);
+/* seen bits: 1 retransmissions, 2 non-2xx ACKs, 4 CANCELs were observed. */
+
+#endif

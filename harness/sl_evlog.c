@@ -1,0 +1,101 @@
+/* sl_evlog.c: growable array of scenario events; the single source the checks read. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sl_evlog.h"
+
+struct sl_evlog {
+	struct sl_event **ev;  /* pointers stay valid while the array grows */
+	size_t n, cap;
+};
+
+int sl_evlog_new(struct sl_evlog **lp)
+{
+	*lp = calloc(1, sizeof(**lp));
+	return *lp ? 0 : -ENOMEM;
+}
+
+static void event_free(struct sl_event *e)
+{
+	char **strs[] = { &e->transport, &e->client, &e->server, &e->qname, &e->qtype,
+			  &e->method, &e->uri, &e->call_id, &e->branch, &e->cseq_method,
+			  &e->from_tag, &e->via_transport, &e->text };
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		free(*strs[i]);
+	free(e);
+}
+
+void sl_evlog_free(struct sl_evlog *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		event_free(l->ev[i]);
+	free(l->ev);
+	free(l);
+}
+
+struct sl_event *sl_evlog_add(struct sl_evlog *l, enum sl_ev_kind kind, uint64_t t_us)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct sl_event **ev = realloc(l->ev, cap * sizeof(*ev));
+		if (!ev)
+			return NULL;
+		l->ev = ev;
+		l->cap = cap;
+	}
+	struct sl_event *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->idx = (unsigned)l->n;
+	e->kind = kind;
+	e->t_us = t_us;
+	e->rcode = -1;
+	l->ev[l->n++] = e;
+	return e;
+}
+
+int sl_evlog_str(char **field, const char *s)
+{
+	free(*field);
+	*field = NULL;
+	if (!s)
+		return 0;
+	*field = strdup(s);
+	return *field ? 0 : -ENOMEM;
+}
+
+size_t sl_evlog_count(const struct sl_evlog *l)
+{
+	return l->n;
+}
+
+struct sl_event *sl_evlog_get(const struct sl_evlog *l, size_t i)
+{
+	return i < l->n ? l->ev[i] : NULL;
+}
+
+uint64_t sl_fp_hash(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+void sl_fp_set(struct sl_fp *fp, int proto, const char *src, const char *dst,
+	       const void *data, size_t len)
+{
+	fp->proto = proto;
+	snprintf(fp->src, sizeof(fp->src), "%s", src);
+	snprintf(fp->dst, sizeof(fp->dst), "%s", dst);
+	fp->len = len;
+	fp->hash = sl_fp_hash(data, len);
+	fp->frame = 0;
+}

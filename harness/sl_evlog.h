@@ -1,0 +1,70 @@
+/* sl_evlog.h: the scenario's event log, what the world saw the SUT do, in order.
+ * Promises: events are numbered from 0 in the order they were logged; strings are owned
+ * by the log; each network event keeps a fingerprint of its datagram so the capture can
+ * later tell which pcap frame carried it. Checks read only this log and the zone. */
+#ifndef SL_EVLOG_H
+#define SL_EVLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum sl_ev_kind {
+	SL_EV_DNS,      /* a query reached the fake DNS (and its answer, if any, left) */
+	SL_EV_SIP_RX,   /* a peer received a SIP message from the SUT */
+	SL_EV_SIP_TX,   /* a peer sent a SIP message to the SUT */
+	SL_EV_SUT_REQ,  /* the scenario asked the SUT for a request */
+	SL_EV_SUT_DONE, /* the SUT reported a transaction outcome */
+	SL_EV_NOTE,     /* anything else worth reading in the ladder (clock jump, log) */
+};
+
+/* A datagram fingerprint: enough to find it again in the capture. */
+struct sl_fp {
+	int proto;              /* 17 udp, 6 tcp, 0: none */
+	char src[64], dst[64];  /* "127.0.0.1:5060" / "[fd00::1]:5060" */
+	size_t len;
+	uint64_t hash;          /* FNV-1a of the payload */
+	unsigned frame;         /* pcap frame number, 0 until matched */
+};
+
+struct sl_event {
+	unsigned idx;
+	enum sl_ev_kind kind;
+	uint64_t t_us;          /* worker real monotonic time */
+	double t_sut;           /* SUT seconds since scenario start, filled when logged */
+	char *transport;        /* "udp", "tcp" */
+	char *client;           /* SUT side address:port */
+	char *server;           /* DNS server or peer address:port */
+	/* DNS */
+	char *qname;
+	char *qtype;            /* "NAPTR" */
+	int rcode;              /* -1: no answer */
+	unsigned ancount;
+	int tc;
+	/* SIP */
+	char *method;           /* requests */
+	int status;             /* responses */
+	char *uri, *call_id, *branch, *cseq_method, *from_tag, *via_transport;
+	unsigned long cseq;
+	/* SUT_REQ / SUT_DONE: the request id; SUT_DONE: status in status */
+	unsigned req_id;
+	char *text;             /* NOTE text, or a parse error for malformed input */
+	struct sl_fp fp[2];     /* DNS: query then response; SIP: the datagram */
+};
+
+struct sl_evlog;
+
+int sl_evlog_new(struct sl_evlog **lp);
+void sl_evlog_free(struct sl_evlog *l);
+
+/* Appends a zeroed event of kind at time t_us; returns it (owned by the log) or NULL. */
+struct sl_event *sl_evlog_add(struct sl_evlog *l, enum sl_ev_kind kind, uint64_t t_us);
+/* Sets *field to a copy of s (NULL stays NULL); returns -ENOMEM on failure. */
+int sl_evlog_str(char **field, const char *s);
+size_t sl_evlog_count(const struct sl_evlog *l);
+struct sl_event *sl_evlog_get(const struct sl_evlog *l, size_t i);
+
+uint64_t sl_fp_hash(const void *data, size_t len);
+void sl_fp_set(struct sl_fp *fp, int proto, const char *src, const char *dst,
+	       const void *data, size_t len);
+
+#endif

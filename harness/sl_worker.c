@@ -1,0 +1,199 @@
+/* sl_worker.c: fork, new network namespace, run the scenario's world, hand back a result. */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sl_catalogue.h"
+#include "sl_loop.h"
+#include "sl_lua.h"
+#include "sl_worker.h"
+#include "sl_world.h"
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+/* A namespace of our own: port 53, every 127/8 address and raw sockets, clashing with
+ * nobody. Without root a user namespace maps us to root inside it. */
+static int enter_namespace(char *err, size_t errlen)
+{
+	int rc = 0;
+	if (geteuid() == 0) {
+		if (unshare(CLONE_NEWNET) < 0)
+			rc = -errno;
+	} else {
+		uid_t uid = geteuid();
+		gid_t gid = getegid();
+		char map[64];
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0) {
+			rc = -errno;
+		} else {
+			write_str("/proc/self/setgroups", "deny");
+			snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+			rc = write_str("/proc/self/uid_map", map);
+			snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+			if (!rc)
+				rc = write_str("/proc/self/gid_map", map);
+		}
+	}
+	if (rc) {
+		snprintf(err, errlen, "needs network namespace: unshare failed (%s)",
+			 strerror(-rc));
+		return rc;
+	}
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = { 0 };
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (ifr.ifr_flags |= IFF_UP, ioctl(s, SIOCSIFFLAGS, &ifr) < 0)) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot bring lo up in the namespace: %s", strerror(errno));
+	}
+	if (s >= 0)
+		close(s);
+	return rc;
+}
+
+json_t *sl_worker_error_result(const char *id, const char *path, const char *reason)
+{
+	return json_pack("{s:s, s:s, s:[], s:s, s:s, s:s, s:s, s:[], s:n, s:f, s:f}", "id", id,
+			 "file", path, "covers", "role", "", "summary", "", "verdict", "error",
+			 "reason", reason, "checks", "pcap", "sut_time_s", 0.0, "wall_s", 0.0);
+}
+
+static unsigned scenario_seed(unsigned base, const char *id)
+{
+	unsigned h = 2166136261u ^ base;
+	for (const char *p = id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h ? h : 1;
+}
+
+static void mkdirs(const char *out, const char *id, char *work, size_t len)
+{
+	char p[4200];
+	mkdir(out, 0755);
+	snprintf(p, sizeof(p), "%s/pcap", out);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/log", out);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/work", out);
+	mkdir(p, 0755);
+	snprintf(work, len, "%s/work/%s", out, id);
+	mkdir(work, 0755);
+}
+
+/* Child side: never returns. */
+static void child(const struct sl_worker_opts *o, const struct sl_catalogue *cat,
+		  const char *path, const char *id, const char *work, const char *result)
+{
+	char err[2048] = "", pcap[4200], logp[4200];
+	json_t *r = NULL;
+	struct sl_world *w = NULL;
+	uint64_t t0 = sl_now_us();
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(pcap, sizeof(pcap), "%s/pcap/%s.pcap", o->out_dir, id);
+	snprintf(logp, sizeof(logp), "%s/log/%s.log", o->out_dir, id);
+	int ns = enter_namespace(err, sizeof(err));
+	struct sl_world_opts wo = {
+		.runner = o->runner, .adapter = o->adapter, .workdir = work, .pcap_path = pcap,
+		.log_path = logp, .rate = o->rate, .timeout_s = o->timeout_s,
+		.seed = scenario_seed(o->seed, id),
+	};
+	char werr[512];
+	if (sl_world_new(&w, &wo, werr, sizeof(werr)) < 0) {
+		r = sl_worker_error_result(id, path, werr);
+		goto out;
+	}
+	if (ns < 0) {
+		/* Still read the declaration so the report shows what was not run. */
+		struct sl_scn_meta m;
+		char merr[512];
+		if (sl_lua_meta(path, cat, &m, merr, sizeof(merr)) == 0) {
+			sl_world_meta(w, m.id, m.file, m.role, m.summary,
+				      (const char *const *)m.covers, m.ncovers,
+				      (const char *const *)m.needs, m.nneeds, 0);
+			sl_lua_meta_clear(&m);
+		}
+		r = sl_world_finish(w, err, 1);
+		goto out;
+	}
+	int rc = sl_lua_run(path, w, cat, err, sizeof(err));
+	r = sl_world_finish(w, rc < 0 ? err : NULL, rc == -EAGAIN);
+out:
+	if (r) {
+		json_object_set_new(r, "wall_s", json_real((double)(sl_now_us() - t0) / 1e6));
+		json_dump_file(r, result, JSON_COMPACT);
+	}
+	json_decref(r);
+	sl_world_free(w);
+	/* exit, not _exit: under ASan the leak check must run in the worker too. */
+	exit(r ? 0 : 3);
+}
+
+static const char *describe(int st, char *buf, size_t len)
+{
+	if (WIFSIGNALED(st))
+		snprintf(buf, len, "worker killed by signal %d (%s)", WTERMSIG(st),
+			 strsignal(WTERMSIG(st)));
+	else
+		snprintf(buf, len, "worker exited with status %d and no result", WEXITSTATUS(st));
+	return buf;
+}
+
+json_t *sl_worker_run(const struct sl_worker_opts *o, const struct sl_catalogue *cat,
+		      const char *path, const char *id)
+{
+	char work[4200], result[4300], why[512];
+	mkdirs(o->out_dir, id, work, sizeof(work));
+	snprintf(result, sizeof(result), "%s/result.json", work);
+	unlink(result);
+	uint64_t t0 = sl_now_us();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(why, sizeof(why), "fork: %s", strerror(errno));
+		return sl_worker_error_result(id, path, why);
+	}
+	if (pid == 0)
+		child(o, cat, path, id, work, result);
+	/* The worker has its own watchdog; this one catches a worker that is itself stuck. */
+	uint64_t deadline = t0 + (uint64_t)((o->timeout_s + 15) * 1e6);
+	int st = 0;
+	pid_t r;
+	while ((r = waitpid(pid, &st, WNOHANG)) == 0) {
+		if (sl_now_us() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			snprintf(why, sizeof(why), "worker hung: killed after %.0f s of wall time",
+				 o->timeout_s + 15);
+			return sl_worker_error_result(id, path, why);
+		}
+		struct timespec ts = { 0, 2000000 };
+		nanosleep(&ts, NULL);
+	}
+	json_error_t jerr;
+	json_t *res = json_load_file(result, 0, &jerr);
+	if (!res || !json_is_object(res)) {
+		json_decref(res);
+		return sl_worker_error_result(id, path, describe(st, why, sizeof(why)));
+	}
+	return res;
+}

@@ -1,0 +1,619 @@
+/* sl_world.c: one scenario's world: fake DNS, peers, clock, capture, SUT, recorded checks. */
+#include <errno.h>
+#include <ldns/ldns.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fdns.h"
+#include "sl_addr.h"
+#include "sl_capture.h"
+#include "sl_clock.h"
+#include "sl_evlog.h"
+#include "sl_loop.h"
+#include "sl_sut.h"
+#include "sl_world.h"
+#include "sut_adapter.h"
+
+#define MAX_PEERS 64
+#define DNS_ADDR "127.0.0.1"
+#define DNS_PORT 53
+#define SUT_ADDR "127.0.0.1"
+
+struct rec_check {
+	char *name;
+	json_t *reqs;
+	int pass;
+	char *detail;
+	unsigned *ev;
+	size_t nev;
+};
+
+struct sl_world {
+	struct sl_world_opts o;
+	struct sl_loop *loop;
+	struct sl_evlog *log;
+	struct sl_clock *clk;
+	struct fdns_zone *zone;
+	struct fdns_server *dns;
+	struct sl_capture *cap;
+	struct sl_sut *sut;
+	struct sl_peer *peers[MAX_PEERS];
+	size_t npeers;
+	struct rec_check *checks;
+	size_t nchecks;
+	/* metadata */
+	char *id, *file, *role, *summary;
+	json_t *covers, *needs;
+	double t1_s;
+	/* run state */
+	int started;
+	uint64_t t0_us, deadline_us;
+	int64_t t0_sut_ns;
+	unsigned next_id, pending_id;
+	int pending_done, pending_status;
+	char sut_dead[512];
+};
+
+static void dns_logged(void *arg, const struct fdns_query_log *q)
+{
+	struct sl_world *w = arg;
+	struct sl_event *e = sl_evlog_add(w->log, SL_EV_DNS, q->t_us);
+	if (!e)
+		return;
+	char cl[SL_ADDRSTRLEN], sv[SL_ADDRSTRLEN];
+	sl_addr_fmt((const void *)&q->client, cl, sizeof(cl));
+	sl_addr_fmt((const void *)&q->server, sv, sizeof(sv));
+	sl_evlog_str(&e->transport, q->transport == FDNS_TCP ? "tcp" : "udp");
+	sl_evlog_str(&e->client, cl);
+	sl_evlog_str(&e->server, sv);
+	int proto = q->transport == FDNS_TCP ? 6 : 17;
+	sl_fp_set(&e->fp[0], proto, cl, sv, q->query, q->query_len);
+	if (q->resp)
+		sl_fp_set(&e->fp[1], proto, sv, cl, q->resp, q->resp_len);
+	if (q->error) {
+		sl_evlog_str(&e->text, q->error);
+		return;
+	}
+	sl_evlog_str(&e->qname, q->qname);
+	char *t = ldns_rr_type2str((ldns_rr_type)q->qtype);
+	sl_evlog_str(&e->qtype, t ? t : "?");
+	free(t);
+	e->rcode = q->rcode;
+	e->ancount = q->ancount;
+	e->tc = q->tc;
+}
+
+static void sut_done(void *arg, unsigned id, int status)
+{
+	struct sl_world *w = arg;
+	struct sl_event *e = sl_evlog_add(w->log, SL_EV_SUT_DONE, sl_now_us());
+	if (e) {
+		e->req_id = id;
+		e->status = status;
+	}
+	if (id == w->pending_id) {
+		w->pending_done = 1;
+		w->pending_status = status;
+	}
+}
+
+static void sut_log(void *arg, const char *line)
+{
+	struct sl_world *w = arg;
+	struct sl_event *e = sl_evlog_add(w->log, SL_EV_NOTE, sl_now_us());
+	if (e) {
+		char buf[1100];
+		snprintf(buf, sizeof(buf), "sut: %s", line);
+		sl_evlog_str(&e->text, buf);
+	}
+}
+
+static void sut_died(void *arg, const char *why)
+{
+	struct sl_world *w = arg;
+	snprintf(w->sut_dead, sizeof(w->sut_dead), "%s", why);
+}
+
+int sl_world_new(struct sl_world **wp, const struct sl_world_opts *o, char *err, size_t errlen)
+{
+	struct sl_world *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->o = *o;
+	w->t1_s = 0.5;
+	w->next_id = 1;
+	w->covers = json_array();
+	w->needs = json_array();
+	int rc = sl_loop_new(&w->loop);
+	if (!rc)
+		rc = sl_evlog_new(&w->log);
+	if (!rc)
+		rc = fdns_zone_new(&w->zone);
+	if (rc) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	rc = sl_clock_new(&w->clk, o->workdir, o->rate);
+	if (rc) {
+		snprintf(err, errlen, "clock file in %s: %s", o->workdir, strerror(-rc));
+		goto fail;
+	}
+	*wp = w;
+	return 0;
+fail:
+	sl_world_free(w);
+	return rc;
+}
+
+void sl_world_free(struct sl_world *w)
+{
+	if (!w)
+		return;
+	sl_sut_free(w->sut);
+	for (size_t i = 0; i < w->npeers; i++)
+		sl_peer_free(w->peers[i]);
+	fdns_server_free(w->dns);
+	sl_capture_free(w->cap);
+	fdns_zone_free(w->zone);
+	for (size_t i = 0; i < w->nchecks; i++) {
+		free(w->checks[i].name);
+		json_decref(w->checks[i].reqs);
+		free(w->checks[i].detail);
+		free(w->checks[i].ev);
+	}
+	free(w->checks);
+	sl_evlog_free(w->log);
+	if (w->clk) {
+		unlink(sl_clock_path(w->clk));
+		sl_clock_free(w->clk);
+	}
+	sl_loop_free(w->loop);
+	json_decref(w->covers);
+	json_decref(w->needs);
+	free(w->id);
+	free(w->file);
+	free(w->role);
+	free(w->summary);
+	free(w);
+}
+
+int sl_world_meta(struct sl_world *w, const char *id, const char *file, const char *role,
+		  const char *summary, const char *const *covers, size_t ncovers,
+		  const char *const *needs, size_t nneeds, double t1_s)
+{
+	free(w->id);
+	free(w->file);
+	free(w->role);
+	free(w->summary);
+	w->id = strdup(id);
+	w->file = strdup(file);
+	w->role = strdup(role);
+	w->summary = strdup(summary);
+	json_array_clear(w->covers);
+	json_array_clear(w->needs);
+	for (size_t i = 0; i < ncovers; i++)
+		json_array_append_new(w->covers, json_string(covers[i]));
+	for (size_t i = 0; i < nneeds; i++)
+		json_array_append_new(w->needs, json_string(needs[i]));
+	if (t1_s > 0)
+		w->t1_s = t1_s;
+	return w->id && w->file && w->role && w->summary ? 0 : -ENOMEM;
+}
+
+const char *sl_world_id(const struct sl_world *w)
+{
+	return w->id ? w->id : "?";
+}
+
+double sl_world_timer_b(const struct sl_world *w)
+{
+	return 64 * w->t1_s;
+}
+
+
+int sl_world_zone_text(struct sl_world *w, const char *text, const char *origin,
+		       const char *file, int line, char *err, size_t errlen)
+{
+	if (w->started) {
+		snprintf(err, errlen, "zone declared after the world started (declare zones "
+			 "before the first send/advance; use zone_at for changes)");
+		return -EINVAL;
+	}
+	return fdns_zone_load_text(w->zone, text, origin, 3600, file, line, err, errlen);
+}
+
+struct sl_peer *sl_world_peer(struct sl_world *w, const char *spec, char *err, size_t errlen)
+{
+	if (w->npeers == MAX_PEERS) {
+		snprintf(err, errlen, "more than %d peers", MAX_PEERS);
+		return NULL;
+	}
+	struct sl_peer *p = NULL;
+	if (sl_peer_new(&p, w->loop, w->log, w->clk, spec, err, errlen) < 0)
+		return NULL;
+	w->peers[w->npeers++] = p;
+	return p;
+}
+
+static unsigned caps_needed(const struct sl_world *w, char *missing, size_t len)
+{
+	static const struct { const char *name; unsigned cap; } map[] = {
+		{ "udp", SUT_CAP_UDP }, { "tcp", SUT_CAP_TCP }, { "tls", SUT_CAP_TLS },
+		{ "ipv6", SUT_CAP_IPV6 }, { "cancel", SUT_CAP_CANCEL },
+		{ "stateless-proxy", SUT_CAP_STATELESS }, { "server", SUT_CAP_SERVER },
+		{ "timers", SUT_CAP_TIMERS },
+	};
+	unsigned caps = 0;
+	missing[0] = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(w->needs, i, v) {
+		for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++)
+			if (!strcmp(json_string_value(v), map[k].name))
+				caps |= map[k].cap;
+	}
+	if (!strcmp(w->role, "stateless-proxy"))
+		caps |= SUT_CAP_STATELESS;
+	if (!strcmp(w->role, "server"))
+		caps |= SUT_CAP_SERVER;
+	unsigned have = w->sut ? sl_sut_caps(w->sut) : 0;
+	for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
+		if ((caps & map[k].cap) && !(have & map[k].cap)) {
+			size_t l = strlen(missing);
+			snprintf(missing + l, len - l, "%s%s", l ? ", " : "", map[k].name);
+		}
+	}
+	return caps;
+}
+
+int sl_world_start(struct sl_world *w, char *err, size_t errlen)
+{
+	if (w->started)
+		return 0;
+	if (!w->id) {
+		snprintf(err, errlen, "scenario{} must come first");
+		return -EINVAL;
+	}
+	w->started = 1;
+	w->deadline_us = sl_now_us() + (uint64_t)(w->o.timeout_s * 1e6);
+	int rc = sl_capture_new(&w->cap, w->loop, "lo", err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = fdns_server_new(&w->dns, w->loop, w->zone, DNS_ADDR, DNS_PORT, dns_logged, w,
+			     err, errlen);
+	if (rc < 0)
+		return rc;
+	struct sl_sut_cfg cfg = {
+		.runner = w->o.runner, .adapter = w->o.adapter, .workdir = w->o.workdir,
+		.dns_addr = DNS_ADDR, .dns_port = DNS_PORT, .bind_addr = SUT_ADDR,
+		.caps_wanted = SUT_CAP_UDP | SUT_CAP_TCP | SUT_CAP_TLS | SUT_CAP_IPV6 |
+			       SUT_CAP_CANCEL,
+		.t1_ms = (unsigned)(w->t1_s * 1000), .timer_b_ms = (unsigned)(64 * w->t1_s * 1000),
+		.timer_f_ms = (unsigned)(64 * w->t1_s * 1000), .seed = w->o.seed,
+		.open_timeout_s = 10,
+	};
+	struct sl_sut_hooks hooks = { sut_done, sut_log, sut_died, w };
+	rc = sl_sut_start(&w->sut, w->loop, w->clk, &cfg, &hooks, err, errlen);
+	if (rc < 0)
+		return rc;
+	char missing[128];
+	caps_needed(w, missing, sizeof(missing));
+	if (missing[0]) {
+		snprintf(err, errlen, "SUT %s lacks: %s", sl_sut_name(w->sut), missing);
+		return -EAGAIN;
+	}
+	w->t0_us = sl_now_us();
+	w->t0_sut_ns = sl_clock_sut_ns(w->clk, w->t0_us);
+	struct sl_event *e = sl_evlog_add(w->log, SL_EV_NOTE, w->t0_us);
+	if (e) {
+		char t[256];
+		snprintf(t, sizeof(t), "world started: DNS %s:%d, SUT %s %s, rate %g", DNS_ADDR,
+			 DNS_PORT, sl_sut_name(w->sut), sl_sut_version(w->sut), w->o.rate);
+		sl_evlog_str(&e->text, t);
+	}
+	return 0;
+}
+
+/* Runs the loop for `sut_s` of SUT time (at least 30 ms of real time, so packets in
+ * flight land), or until the watchdog. */
+static int settle(struct sl_world *w, double sut_s)
+{
+	uint64_t wall = sl_clock_wall_us(w->clk, sut_s);
+	if (wall < 30000)
+		wall = 30000;
+	uint64_t until = sl_now_us() + wall;
+	while (sl_now_us() < until) {
+		if (sl_now_us() > w->deadline_us)
+			return -ETIMEDOUT;
+		sl_loop_run_once(w->loop, 2);
+	}
+	return 0;
+}
+
+int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_t body_len,
+		  int *status, char *err, size_t errlen)
+{
+	int rc = sl_world_start(w, err, errlen);
+	if (rc < 0)
+		return rc;
+	unsigned id = w->next_id++;
+	w->pending_id = id;
+	w->pending_done = 0;
+	struct sl_event *e = sl_evlog_add(w->log, SL_EV_SUT_REQ, sl_now_us());
+	if (e) {
+		e->req_id = id;
+		sl_evlog_str(&e->method, method);
+		sl_evlog_str(&e->uri, uri);
+	}
+	rc = sl_sut_request(w->sut, id, method, uri, body_len);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot send the request to the SUT: %s%s%s", strerror(-rc),
+			 w->sut_dead[0] ? "; " : "", w->sut_dead);
+		return rc;
+	}
+	while (!w->pending_done && !w->sut_dead[0] && sl_now_us() < w->deadline_us)
+		sl_loop_run_once(w->loop, 50);
+	if (!w->pending_done) {
+		if (w->sut_dead[0]) {
+			char tail[512];
+			sl_sut_stderr_tail(w->sut, tail, sizeof(tail));
+			snprintf(err, errlen, "%s during %s %s%s%s", w->sut_dead, method, uri,
+				 tail[0] ? "; stderr: " : "", tail);
+			return -EPIPE;
+		}
+		snprintf(err, errlen, "watchdog: %s %s not finished after %g s of wall time "
+			 "(%s hangs?)", method, uri, w->o.timeout_s, sl_sut_name(w->sut));
+		return -ETIMEDOUT;
+	}
+	w->pending_id = 0;
+	*status = w->pending_status;
+	/* Let ACKs and late retransmissions land before the scenario looks. */
+	rc = settle(w, 2 * w->t1_s);
+	if (rc < 0)
+		snprintf(err, errlen, "watchdog: wall time exceeded %g s", w->o.timeout_s);
+	return rc;
+}
+
+int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errlen)
+{
+	int rc = sl_world_start(w, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (w->pending_id) {
+		snprintf(err, errlen, "advance() while a transaction is open");
+		return -EBUSY;
+	}
+	if (seconds < 0) {
+		snprintf(err, errlen, "advance(%g): time only moves forward", seconds);
+		return -EINVAL;
+	}
+	rc = sl_clock_jump(w->clk, seconds);
+	if (rc < 0) {
+		snprintf(err, errlen, "clock jump: %s", strerror(-rc));
+		return rc;
+	}
+	char t[64];
+	snprintf(t, sizeof(t), "clock advanced %g s", seconds);
+	sl_world_note(w, t);
+	return settle(w, 0);
+}
+
+void sl_world_note(struct sl_world *w, const char *text)
+{
+	struct sl_event *e = sl_evlog_add(w->log, SL_EV_NOTE, sl_now_us());
+	if (e)
+		sl_evlog_str(&e->text, text);
+}
+
+static void fill_times(struct sl_world *w)
+{
+	int64_t t0 = w->started ? w->t0_sut_ns : 0;
+	for (size_t i = 0; i < sl_evlog_count(w->log); i++) {
+		struct sl_event *e = sl_evlog_get(w->log, i);
+		e->t_sut = w->started ? (double)(sl_clock_sut_ns(w->clk, e->t_us) - t0) / 1e9 : 0;
+	}
+}
+
+struct sl_evlog *sl_world_log(struct sl_world *w)
+{
+	fill_times(w);
+	return w->log;
+}
+
+int sl_world_check(struct sl_world *w, const char *name, const char *const *reqs,
+		   size_t nreqs, const struct sl_check_out *o)
+{
+	struct rec_check *c = realloc(w->checks, (w->nchecks + 1) * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	w->checks = c;
+	c = &w->checks[w->nchecks++];
+	memset(c, 0, sizeof(*c));
+	c->name = strdup(name);
+	c->detail = strdup(o->detail);
+	c->pass = o->pass;
+	if (reqs) {
+		c->reqs = json_array();
+		for (size_t i = 0; i < nreqs; i++)
+			json_array_append_new(c->reqs, json_string(reqs[i]));
+	} else {
+		c->reqs = json_deep_copy(w->covers);
+	}
+	c->ev = calloc(o->nev ? o->nev : 1, sizeof(*c->ev));
+	if (c->ev) {
+		memcpy(c->ev, o->ev, o->nev * sizeof(*c->ev));
+		c->nev = o->nev;
+	}
+	return c->name && c->detail && c->reqs ? 0 : -ENOMEM;
+}
+
+/* Runs the invariants of DESIGN.md on the whole log. */
+static void invariants(struct sl_world *w)
+{
+	struct sl_check_out o;
+	sl_check_branches(w->log, sl_world_timer_b(w), &o);
+	static const char *const nb[] = { "FO-NEWBRANCH" };
+	/* An invariant speaks for a requirement only when it saw the case happen. */
+	sl_world_check(w, "invariant: new branch per attempt", nb, o.seen & 1 ? 1 : 0, &o);
+	sl_check_same_server(w->log, sl_world_timer_b(w), &o);
+	const char *ss[3];
+	size_t nss = 0;
+	if (o.seen & 1)
+		ss[nss++] = "TXN-ONCE";
+	if (o.seen & 2)
+		ss[nss++] = "TXN-ACK";
+	if (o.seen & 4)
+		ss[nss++] = "TXN-CANCEL";
+	sl_world_check(w, "invariant: same server for retransmission, ACK, CANCEL", ss, nss, &o);
+}
+
+/* Every requirement the scenario covers must be spoken for by some check. */
+static void coverage(struct sl_world *w)
+{
+	size_t i;
+	json_t *id;
+	json_array_foreach(w->covers, i, id) {
+		int found = 0;
+		for (size_t c = 0; c < w->nchecks && !found; c++) {
+			size_t k;
+			json_t *r;
+			json_array_foreach(w->checks[c].reqs, k, r)
+				found |= json_equal(r, id);
+		}
+		if (!found) {
+			struct sl_check_out o = { .pass = 0 };
+			snprintf(o.detail, sizeof(o.detail), "the scenario covers %s but no check "
+				 "speaks for it", json_string_value(id));
+			const char *req = json_string_value(id);
+			sl_world_check(w, "coverage", &req, 1, &o);
+		}
+	}
+}
+
+static const char *kind_str(enum sl_ev_kind k)
+{
+	switch (k) {
+	case SL_EV_DNS: return "dns";
+	case SL_EV_SIP_RX: return "sip-rx";
+	case SL_EV_SIP_TX: return "sip-tx";
+	case SL_EV_SUT_REQ: return "sut-request";
+	case SL_EV_SUT_DONE: return "sut-done";
+	default: return "note";
+	}
+}
+
+static void write_log(struct sl_world *w)
+{
+	FILE *f = fopen(w->o.log_path, "w");
+	if (!f)
+		return;
+	fprintf(f, "# %s (%s): event log, SUT time in seconds from the world's start\n",
+		sl_world_id(w), w->file ? w->file : "?");
+	for (size_t i = 0; i < sl_evlog_count(w->log); i++) {
+		const struct sl_event *e = sl_evlog_get(w->log, i);
+		char st[32];
+		fprintf(f, "%4zu %10.4f %-11s", i, e->t_sut, kind_str(e->kind));
+		if (e->fp[0].frame)
+			fprintf(f, " #%u", e->fp[0].frame);
+		if (e->fp[1].frame)
+			fprintf(f, ",#%u", e->fp[1].frame);
+		switch (e->kind) {
+		case SL_EV_DNS:
+			if (e->qname)
+				fprintf(f, " %s %s -> %s %s %s rcode=%d an=%u%s", e->client,
+					e->transport, e->server, e->qtype, e->qname, e->rcode,
+					e->ancount, e->tc ? " TC" : "");
+			else
+				fprintf(f, " %s: %s", e->client, e->text ? e->text : "?");
+			break;
+		case SL_EV_SIP_RX:
+		case SL_EV_SIP_TX:
+			if (e->text) {
+				fprintf(f, " %s", e->text);
+				break;
+			}
+			fprintf(f, " %s %s %s/%s", e->kind == SL_EV_SIP_RX ? e->client : e->server,
+				"->", e->kind == SL_EV_SIP_RX ? e->server : e->client, e->transport);
+			if (e->method)
+				fprintf(f, " %s %s", e->method, e->uri);
+			else
+				fprintf(f, " %d (%s)", e->status, e->cseq_method ? e->cseq_method : "");
+			fprintf(f, " branch=%s call-id=%s cseq=%lu", e->branch ? e->branch : "-",
+				e->call_id ? e->call_id : "-", e->cseq);
+			break;
+		case SL_EV_SUT_REQ:
+			fprintf(f, " request %u: %s %s", e->req_id, e->method, e->uri);
+			break;
+		case SL_EV_SUT_DONE:
+			fprintf(f, " request %u ended: %s", e->req_id,
+				sl_sut_status_str(e->status, st, sizeof(st)));
+			break;
+		default:
+			fprintf(f, " %s", e->text ? e->text : "");
+		}
+		fputc('\n', f);
+	}
+	fclose(f);
+}
+
+static json_t *check_json(const struct sl_world *w, const struct rec_check *c)
+{
+	json_t *pk = json_array();
+	for (size_t i = 0; i < c->nev; i++) {
+		const struct sl_event *e = sl_evlog_get(w->log, c->ev[i]);
+		for (int k = 0; e && k < 2; k++)
+			if (e->fp[k].frame)
+				json_array_append_new(pk, json_integer(e->fp[k].frame));
+	}
+	return json_pack("{s:s, s:O, s:s, s:s, s:o}", "check", c->name, "requirements", c->reqs,
+			 "verdict", c->pass ? "pass" : "fail", "detail", c->detail, "packets", pk);
+}
+
+json_t *sl_world_finish(struct sl_world *w, const char *reason, int not_run)
+{
+	char err[512];
+	json_t *pcap = json_null();
+	if (w->started && !not_run)
+		settle(w, 2 * w->t1_s);
+	if (w->cap) {
+		sl_capture_drain(w->cap, 20);
+		sl_capture_match(w->cap, w->log);
+		if (sl_capture_write(w->cap, w->o.pcap_path, w->clk, err, sizeof(err)) == 0) {
+			const char *base = strrchr(w->o.pcap_path, '/');
+			char rel[256];
+			snprintf(rel, sizeof(rel), "pcap/%s", base ? base + 1 : w->o.pcap_path);
+			pcap = json_string(rel);
+		}
+	}
+	fill_times(w);
+	if (!reason && !not_run) {
+		invariants(w);
+		coverage(w);
+	}
+	double sut_s = 0;
+	if (w->started)
+		sut_s = (double)(sl_clock_sut_ns(w->clk, sl_now_us()) - w->t0_sut_ns) / 1e9;
+	write_log(w);
+	int pass = 1;
+	json_t *checks = json_array();
+	for (size_t i = 0; i < w->nchecks; i++) {
+		json_array_append_new(checks, check_json(w, &w->checks[i]));
+		pass &= w->checks[i].pass;
+	}
+	const char *verdict = not_run ? "not-run" : reason ? "error" : pass ? "pass" : "fail";
+	json_t *r = json_pack("{s:s, s:s, s:O, s:s, s:s, s:s, s:s, s:o, s:o, s:f, s:I}",
+			      "id", sl_world_id(w), "file", w->file ? w->file : "",
+			      "covers", w->covers, "role", w->role ? w->role : "",
+			      "summary", w->summary ? w->summary : "", "verdict", verdict,
+			      "reason", reason ? reason : "", "checks", checks, "pcap", pcap,
+			      "sut_time_s", sut_s, "seed", (json_int_t)w->o.seed);
+	if (r && w->sut) {
+		json_object_set_new(r, "sut", json_pack("{s:s, s:s}", "name", sl_sut_name(w->sut),
+							"version", sl_sut_version(w->sut)));
+	}
+	return r;
+}

@@ -1,0 +1,68 @@
+/* sl_world.h: everything one scenario's SUT can see (fake DNS, peers, clock) plus the
+ * SUT runner, the capture and the checks recorded so far, owned by one worker.
+ * Promises: the world starts lazily (first send/advance or the end of the scenario) so
+ * declarations come first; every event is logged with its time; sl_world_finish() runs
+ * the invariants, matches packets and leaves a pcap, a log and a result even when the
+ * scenario errored. */
+#ifndef SL_WORLD_H
+#define SL_WORLD_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "sl_check.h"
+#include "sl_peer.h"
+
+struct sl_world;
+struct sl_evlog;
+
+struct sl_world_opts {
+	const char *runner;       /* siploc-sut */
+	const char *adapter;      /* adapter .so */
+	const char *workdir;      /* per-scenario scratch */
+	const char *pcap_path;
+	const char *log_path;
+	double rate;
+	double timeout_s;         /* wall watchdog */
+	unsigned seed;
+};
+
+int sl_world_new(struct sl_world **wp, const struct sl_world_opts *o, char *err, size_t errlen);
+void sl_world_free(struct sl_world *w);
+
+/* Metadata from scenario{} */
+int sl_world_meta(struct sl_world *w, const char *id, const char *file, const char *role,
+		  const char *summary, const char *const *covers, size_t ncovers,
+		  const char *const *needs, size_t nneeds, double t1_s);
+const char *sl_world_id(const struct sl_world *w);
+
+int sl_world_zone_text(struct sl_world *w, const char *text, const char *origin,
+		       const char *file, int line, char *err, size_t errlen);
+struct sl_peer *sl_world_peer(struct sl_world *w, const char *spec, char *err, size_t errlen);
+
+/* Starts DNS, capture and SUT if not yet. Returns 0, -EAGAIN when the scenario cannot
+ * run here (reason in err: not-run), or another -errno (error). */
+int sl_world_start(struct sl_world *w, char *err, size_t errlen);
+
+/* Sends one request through the SUT and runs the world until it ends, then lets the
+ * network settle. *status gets the SUT's outcome. Returns 0 or -errno (SUT died,
+ * watchdog) with the reason in err. */
+int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_t body_len,
+		  int *status, char *err, size_t errlen);
+/* Jumps the SUT clock (only between transactions). */
+int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errlen);
+void sl_world_note(struct sl_world *w, const char *text);
+
+/* Records a check. reqs NULL: the scenario's covers. */
+int sl_world_check(struct sl_world *w, const char *name, const char *const *reqs,
+		   size_t nreqs, const struct sl_check_out *o);
+/* The log with every event's SUT time filled in, as checks need it. */
+struct sl_evlog *sl_world_log(struct sl_world *w);
+double sl_world_timer_b(const struct sl_world *w);
+
+/* Ends the scenario: verdict is "pass"/"fail" (from the checks) unless reason is given
+ * (then "error", or "not-run" when not_run). Writes pcap and log; returns the scenario's
+ * result object (new reference). */
+json_t *sl_world_finish(struct sl_world *w, const char *reason, int not_run);
+
+#endif

@@ -1,0 +1,90 @@
+/* rpt_console.c: what a person at the terminal reads during and after a run. */
+#include <stdio.h>
+#include <string.h>
+
+#include "rpt.h"
+
+static const char *col(int color, const char *verdict)
+{
+	if (!color)
+		return "";
+	if (!strcmp(verdict, "pass"))
+		return "\033[32m";
+	if (!strcmp(verdict, "fail") || !strcmp(verdict, "error"))
+		return "\033[31m";
+	return "\033[33m";
+}
+
+static const char *off(int color)
+{
+	return color ? "\033[0m" : "";
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+void rpt_console_scenario(FILE *f, const json_t *sc, size_t n, size_t total, int color)
+{
+	const char *v = str(sc, "verdict");
+	fprintf(f, "[%zu/%zu] %s%-7s%s %s", n, total, col(color, v), v, off(color),
+		str(sc, "id"));
+	double sut = json_number_value(json_object_get(sc, "sut_time_s"));
+	double wall = json_number_value(json_object_get(sc, "wall_s"));
+	fprintf(f, "  (SUT %.1f s, wall %.2f s)\n", sut, wall);
+	if (*str(sc, "reason"))
+		fprintf(f, "        %s\n", str(sc, "reason"));
+	size_t i;
+	json_t *ck;
+	json_array_foreach(json_object_get(sc, "checks"), i, ck) {
+		if (!strcmp(str(ck, "verdict"), "pass"))
+			continue;
+		fprintf(f, "        FAIL %s [", str(ck, "check"));
+		size_t k;
+		json_t *r;
+		json_array_foreach(json_object_get(ck, "requirements"), k, r)
+			fprintf(f, "%s%s", k ? " " : "", json_string_value(r));
+		fprintf(f, "]: %s", str(ck, "detail"));
+		json_t *pk = json_object_get(ck, "packets");
+		if (json_array_size(pk)) {
+			fprintf(f, " (packets");
+			json_array_foreach(pk, k, r)
+				fprintf(f, " %lld", (long long)json_integer_value(r));
+			fprintf(f, ")");
+		}
+		fputc('\n', f);
+	}
+	fflush(f);
+}
+
+void rpt_console_summary(FILE *f, const json_t *run, int color)
+{
+	json_t *s = json_object_get(run, "summary");
+	/* Requirement totals by level: what a certifying implementer reads first. */
+	static const char *const levels[] = { "M", "S", "Y", "D" };
+	static const char *const names[] = { "MUST", "SHOULD", "MAY", "ZONE" };
+	fprintf(f, "\nrequirements:");
+	for (size_t l = 0; l < 4; l++) {
+		int pass = 0, total = 0;
+		const char *id;
+		json_t *r;
+		json_object_foreach(json_object_get(run, "requirements"), id, r) {
+			if (strcmp(str(r, "level"), levels[l]))
+				continue;
+			total++;
+			pass += !strcmp(str(r, "verdict"), "pass");
+		}
+		if (total)
+			fprintf(f, "  %s %d/%d passed", names[l], pass, total);
+	}
+	fputc('\n', f);
+	long long p = json_integer_value(json_object_get(s, "pass"));
+	long long fl = json_integer_value(json_object_get(s, "fail"));
+	long long e = json_integer_value(json_object_get(s, "error"));
+	long long nr = json_integer_value(json_object_get(s, "not_run"));
+	const char *v = fl || e ? "fail" : "pass";
+	fprintf(f, "%sscenarios: %lld passed, %lld failed, %lld errors, %lld not run%s\n",
+		col(color, v), p, fl, e, nr, off(color));
+}

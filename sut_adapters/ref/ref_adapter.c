@@ -1,0 +1,233 @@
+/* ref_adapter.c: the sut_adapter ABI glue for ref: builds the loop, sockets, DNS client,
+ * transaction table and request table from sut_config, and forwards the ABI calls. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ref_dns.h"
+#include "ref_log.h"
+#include "ref_loop.h"
+#include "ref_rand.h"
+#include "ref_request.h"
+#include "ref_txn.h"
+#include "ref_udp.h"
+#include "sut_adapter.h"
+
+#define REF_CAPS (SUT_CAP_UDP | SUT_CAP_TIMERS | SUT_CAP_CANCEL)
+
+struct done_item {
+	struct done_item *next;
+	unsigned id;
+	int status;
+};
+
+struct ref_ctx {
+	char *dns_addr, *bind_addr;
+	struct ref_log log;
+	struct ref_loop loop;
+	struct ref_rng rng;
+	struct ref_dns *dns;
+	struct ref_udp udp;
+	struct ref_txns txns;
+	struct ref_reqs reqs;
+	sut_done_fn on_done;         /* set during run() */
+	void *on_done_arg;
+	struct done_item *queue, **queue_tail; /* outcomes decided outside run() */
+};
+
+static void on_outcome(void *arg, unsigned id, int status)
+{
+	struct ref_ctx *c = arg;
+	struct done_item *d;
+
+	if (c->on_done) {
+		c->on_done(c->on_done_arg, id, status);
+		return;
+	}
+	d = malloc(sizeof(*d));
+	if (!d) {
+		ref_logf(&c->log, "out of memory: outcome %d of request %u lost", status, id);
+		return;
+	}
+	d->next = NULL;
+	d->id = id;
+	d->status = status;
+	*c->queue_tail = d;
+	c->queue_tail = &d->next;
+}
+
+static void flush_queue(void *arg)
+{
+	struct ref_ctx *c = arg;
+	struct done_item *d;
+
+	while ((d = c->queue)) {
+		c->queue = d->next;
+		if (!c->queue)
+			c->queue_tail = &c->queue;
+		c->on_done(c->on_done_arg, d->id, d->status);
+		free(d);
+	}
+}
+
+static void on_sip(void *arg, const char *buf, size_t len, const struct sockaddr *from)
+{
+	struct ref_ctx *c = arg;
+
+	ref_txns_on_message(&c->txns, buf, len, from);
+}
+
+static void on_icmp(void *arg, int err, const struct sockaddr *dst, const char *payload,
+		    size_t len)
+{
+	struct ref_ctx *c = arg;
+
+	ref_txns_on_icmp(&c->txns, err, dst, payload, len);
+}
+
+static void ref_close(void *ctx)
+{
+	struct ref_ctx *c = ctx;
+	struct done_item *d;
+
+	if (!c)
+		return;
+	ref_reqs_fini(&c->reqs);
+	ref_txns_fini(&c->txns);
+	ref_dns_free(c->dns);
+	ref_udp_close(&c->udp);
+	ref_loop_fini(&c->loop);
+	while ((d = c->queue)) {
+		c->queue = d->next;
+		free(d);
+	}
+	free(c->dns_addr);
+	free(c->bind_addr);
+	free(c);
+}
+
+static int ref_open(const struct sut_config *cfg, void **ctxp)
+{
+	struct ref_ctx *c = calloc(1, sizeof(*c));
+	unsigned wanted, t1;
+	int rc = -ENOMEM;
+
+	*ctxp = NULL;
+	if (!c)
+		return rc;
+	c->udp.fd = c->udp.io.fd = -1;
+	c->loop.epfd = -1;
+	c->queue_tail = &c->queue;
+	c->log.fn = cfg->log;
+	c->log.arg = cfg->log_arg;
+	ref_txns_init(&c->txns);
+	ref_reqs_init(&c->reqs);
+	c->dns_addr = strdup(cfg->dns_addr ? cfg->dns_addr : "127.0.0.1");
+	c->bind_addr = strdup(cfg->bind_addr ? cfg->bind_addr : "127.0.0.1");
+	if (!c->dns_addr || !c->bind_addr)
+		goto fail;
+	ref_rng_seed(&c->rng, cfg->seed);
+	rc = ref_loop_init(&c->loop, cfg->wake_fd);
+	if (rc < 0)
+		goto fail;
+	rc = ref_udp_open(&c->udp, &c->loop, &c->log, c->bind_addr, 5060, on_sip, on_icmp, c);
+	if (rc < 0) {
+		ref_logf(&c->log, "cannot open the SIP UDP socket on %s: %s", c->bind_addr,
+			 strerror(-rc));
+		goto fail;
+	}
+	rc = ref_dns_new(&c->dns, &c->loop, &c->rng, &c->log, c->dns_addr, cfg->dns_port,
+			 c->bind_addr);
+	if (rc < 0) {
+		ref_logf(&c->log, "cannot open the DNS socket to %s:%u: %s", c->dns_addr,
+			 cfg->dns_port, strerror(-rc));
+		goto fail;
+	}
+	t1 = cfg->t1_ms ? cfg->t1_ms : 500;
+	c->txns.loop = &c->loop;
+	c->txns.udp = &c->udp;
+	c->txns.rng = &c->rng;
+	c->txns.log = &c->log;
+	c->txns.local_host = c->bind_addr;
+	c->txns.t1 = t1;
+	c->txns.t2 = 4000;
+	c->txns.t4 = 5000;
+	c->txns.timer_b = cfg->timer_b_ms ? cfg->timer_b_ms : 64 * t1;
+	c->txns.timer_f = cfg->timer_f_ms ? cfg->timer_f_ms : 64 * t1;
+	c->txns.proceeding_cap = 180000;
+	/* caps_wanted narrows what ref may use; 0 means no restriction. */
+	wanted = cfg->caps_wanted ? cfg->caps_wanted & REF_CAPS : REF_CAPS;
+	c->reqs.loop = &c->loop;
+	c->reqs.rng = &c->rng;
+	c->reqs.log = &c->log;
+	c->reqs.txns = &c->txns;
+	c->reqs.local_host = c->bind_addr;
+	c->reqs.done = on_outcome;
+	c->reqs.done_arg = c;
+	c->reqs.resolve = (struct ref_resolve_env){
+		.loop = &c->loop, .dns = c->dns, .rng = &c->rng, .log = &c->log,
+		.tp_mask = (wanted & SUT_CAP_UDP) ? REF_TPM(REF_TP_UDP) : 0,
+		.ipv6 = (wanted & SUT_CAP_IPV6) != 0,
+	};
+	ref_logf(&c->log, "ref 0.1 open: sip udp %s:%u, dns %s:%u, T1=%u B=%u F=%u, seed %u",
+		 c->bind_addr, c->udp.port, c->dns_addr, cfg->dns_port, t1, c->txns.timer_b,
+		 c->txns.timer_f, cfg->seed);
+	*ctxp = c;
+	return 0;
+fail:
+	ref_close(c);
+	return rc;
+}
+
+static int ref_request(void *ctx, unsigned id, const struct sut_request *req)
+{
+	struct ref_ctx *c = ctx;
+
+	return ref_request_start(&c->reqs, id, req->method, req->uri, req->body_len);
+}
+
+static int ref_cancel(void *ctx, unsigned id)
+{
+	struct ref_ctx *c = ctx;
+
+	return ref_request_cancel(&c->reqs, id);
+}
+
+static int ref_run(void *ctx, int timeout_ms, sut_done_fn on_done, void *arg)
+{
+	struct ref_ctx *c = ctx;
+	int rc;
+
+	c->on_done = on_done;
+	c->on_done_arg = arg;
+	flush_queue(c);
+	rc = ref_loop_run(&c->loop, timeout_ms, NULL, NULL);
+	c->on_done = NULL;
+	c->on_done_arg = NULL;
+	return rc;
+}
+
+#ifdef REF_MUTANT
+#define REF_VERSION "0.1-mutant-" REF_MUTANT
+#else
+#define REF_VERSION "0.1"
+#endif
+
+static const struct sut_adapter ref_adapter = {
+	.abi_version = SUT_ABI_VERSION,
+	.name = "ref",
+	.version = REF_VERSION,
+	.caps = REF_CAPS,
+	.open = ref_open,
+	.request = ref_request,
+	.cancel = ref_cancel,
+	.run = ref_run,
+	.close = ref_close,
+};
+
+const struct sut_adapter *sut_adapter_v1(void);
+
+const struct sut_adapter *sut_adapter_v1(void)
+{
+	return &ref_adapter;
+}

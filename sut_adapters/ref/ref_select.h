@@ -1,0 +1,28 @@
+/* ref_select.h: the pure decisions of RFC 3263 4.1 and RFC 2782: which NAPTR records a
+ * client may use and in what order, and the order in which SRV targets are tried. */
+#ifndef REF_SELECT_H
+#define REF_SELECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ref_dnswire.h"
+#include "ref_rand.h"
+
+/* Maps a NAPTR services field to a transport for a sip: or sips: URI, given the mask of
+ * transports the client supports; -1 when the record must be discarded. */
+int ref_naptr_service_tp(const char *services, bool sips_uri, unsigned tp_mask);
+
+/* Keeps the usable records of v (terminal "s" flag, empty regexp, a supported SIP
+ * service, a replacement), sets their tp, and sorts them by order then preference
+ * (stable, so equal records keep their wire order). Returns how many are kept. */
+size_t ref_naptr_filter(struct ref_naptr *v, size_t n, bool sips_uri, unsigned tp_mask);
+
+/* True when the set is the single "." record: the service is decidedly not offered. */
+bool ref_srv_is_dot(const struct ref_srv *v, size_t n);
+
+/* Reorders v in place per RFC 2782 "Usage rules": priority ascending, and within each
+ * priority a weighted random order drawn with the running-sum algorithm. */
+void ref_srv_order(struct ref_srv *v, size_t n, struct ref_rng *rng);
+
+#endif

@@ -1,0 +1,428 @@
+/* ref_txn.c: RFC 3261 17.1 client transaction state machines on an unreliable transport, with
+ * the ACK and CANCEL they generate; matched on Via branch + CSeq method (17.1.3). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ref_txn.h"
+#include "sut_adapter.h"
+
+enum state {
+	ST_CALLING,    /* INVITE sent, nothing heard (non-INVITE: Trying) */
+	ST_PROCEEDING, /* provisional received */
+	ST_COMPLETED,  /* final received; lingering for retransmissions (timer D / K) */
+	ST_ACCEPTED,   /* INVITE got a 2xx; lingering to re-ACK retransmitted 2xx */
+	ST_TERMINATED,
+};
+
+struct ref_txn {
+	TAILQ_ENTRY(ref_txn) link;
+	struct ref_txns *tbl;
+	enum state state;
+	bool invite, internal;     /* internal: a CANCEL we generated, no owner */
+	char method[32];
+	char branch[80];
+	char uri[1024];
+	char call_id[128];
+	char from_tag[64];
+	uint32_t cseq;
+	struct ref_target dst;
+	char dst_str[REF_ADDRSTRLEN];
+	char *msg, *ack;
+	size_t len, ack_len;
+	unsigned retx_ms;
+	int sends;
+	int pending_err;           /* failure to report from the main timer (send error) */
+	bool cancel_pending, cancel_sent;
+	struct ref_timer retx, main;
+	const struct ref_txn_owner *ops;
+	void *arg;
+	int busy;                  /* inside an owner callback: do not free */
+};
+
+static void maybe_free(struct ref_txn *t)
+{
+	if (t->state != ST_TERMINATED || t->ops || t->busy)
+		return;
+	ref_timer_stop(t->tbl->loop, &t->retx);
+	ref_timer_stop(t->tbl->loop, &t->main);
+	TAILQ_REMOVE(&t->tbl->list, t, link);
+	free(t->msg);
+	free(t->ack);
+	free(t);
+}
+
+static void terminate(struct ref_txn *t)
+{
+	t->state = ST_TERMINATED;
+	ref_timer_stop(t->tbl->loop, &t->retx);
+	ref_timer_stop(t->tbl->loop, &t->main);
+}
+
+static int send_buf(struct ref_txn *t, const char *buf, size_t len)
+{
+	switch (t->dst.tp) {
+	case REF_TP_UDP:
+		return ref_udp_send(t->tbl->udp, (const struct sockaddr *)&t->dst.sa, t->dst.salen,
+				    buf, len);
+	default:
+		/* TCP/TLS transports plug in here. */
+		return -EPROTONOSUPPORT;
+	}
+}
+
+static void notify_failed(struct ref_txn *t, int err)
+{
+	terminate(t);
+	if (t->ops && t->ops->failed) {
+		t->busy++;
+		t->ops->failed(t->arg, t, err);
+		t->busy--;
+	}
+	maybe_free(t);
+}
+
+static void notify_rsp(struct ref_txn *t, const struct ref_sip_rsp *rsp)
+{
+	if (t->ops) {
+		t->busy++;
+		if (rsp->status < 200 && t->ops->provisional)
+			t->ops->provisional(t->arg, t, rsp);
+		else if (rsp->status >= 200 && t->ops->final)
+			t->ops->final(t->arg, t, rsp);
+		t->busy--;
+	}
+	maybe_free(t);
+}
+
+static int build(struct ref_txn *t, const char *method, const char *branch,
+		 const char *to_tag, const char *cseq_method, size_t body_len, char **out,
+		 size_t *len)
+{
+	struct ref_sip_req r = {
+		.method = method,
+		.uri = t->uri,
+		.tp = t->dst.tp,
+		.local_host = t->tbl->local_host,
+		.local_port = t->tbl->udp->port,
+		.branch = branch,
+		.from_tag = t->from_tag,
+		.to_tag = to_tag,
+		.call_id = t->call_id,
+		.cseq = t->cseq,
+		.cseq_method = cseq_method,
+		.body_len = body_len,
+		.user_agent = "siploc-ref/0.1",
+	};
+
+	return ref_sip_build(&r, out, len);
+}
+
+static void send_cancel(struct ref_txn *t)
+{
+	struct ref_txn_params p = {
+		.method = "CANCEL", .uri = t->uri, .branch = t->branch, .call_id = t->call_id,
+		.from_tag = t->from_tag, .cseq = t->cseq, .dst = t->dst,
+	};
+	struct ref_txn *c;
+	int rc;
+
+	t->cancel_pending = false;
+	t->cancel_sent = true;
+	/* Ownerless: it runs its own timers E/F/K and frees itself. */
+	rc = ref_txn_start(t->tbl, &p, NULL, NULL, &c);
+	if (rc < 0) {
+		ref_logf(t->tbl->log, "sip cannot send CANCEL to %s: %s", t->dst_str, strerror(-rc));
+		return;
+	}
+	c->internal = true;
+	/* RFC 3261 9.1: no final within 64*T1 after CANCEL -> the INVITE is given up. */
+	ref_timer_start(t->tbl->loop, &t->main, 64u * t->tbl->t1);
+}
+
+static void on_retx(void *arg)
+{
+	struct ref_txn *t = arg;
+	unsigned next;
+
+	if (t->state != ST_CALLING && !(t->state == ST_PROCEEDING && !t->invite))
+		return;
+	t->sends++;
+	ref_logf(t->tbl->log, "sip retransmit %s #%d to %s/%s branch=%s", t->method, t->sends,
+		 t->dst_str, ref_tp_name(t->dst.tp), t->branch);
+	if (send_buf(t, t->msg, t->len) < 0) {
+		notify_failed(t, SUT_E_TRANSPORT);
+		return;
+	}
+	if (t->invite)
+		next = t->retx_ms * 2; /* timer A doubles without bound; B ends it */
+	else if (t->state == ST_PROCEEDING)
+		next = t->tbl->t2;
+	else
+		next = t->retx_ms * 2 < t->tbl->t2 ? t->retx_ms * 2 : t->tbl->t2;
+	t->retx_ms = next;
+	ref_timer_start(t->tbl->loop, &t->retx, next);
+}
+
+static void on_main(void *arg)
+{
+	struct ref_txn *t = arg;
+
+	if (t->pending_err) {
+		notify_failed(t, t->pending_err);
+		return;
+	}
+	switch (t->state) {
+	case ST_CALLING:
+		ref_logf(t->tbl->log, "sip timer %s fired: no response from %s/%s branch=%s",
+			 t->invite ? "B" : "F", t->dst_str, ref_tp_name(t->dst.tp), t->branch);
+		notify_failed(t, SUT_E_TIMEOUT);
+		break;
+	case ST_PROCEEDING:
+		if (t->cancel_sent) {
+			ref_logf(t->tbl->log, "sip no final response within 64*T1 of CANCEL from %s",
+				 t->dst_str);
+			notify_failed(t, SUT_E_CANCELLED);
+		} else {
+			ref_logf(t->tbl->log, "sip %s: no final response from %s after a provisional",
+				 t->invite ? "INVITE waited its cap" : "timer F fired", t->dst_str);
+			notify_failed(t, SUT_E_TIMEOUT);
+		}
+		break;
+	default:
+		terminate(t);
+		maybe_free(t);
+		break;
+	}
+}
+
+/* ACK for an INVITE final response: same branch for non-2xx (17.1.1.3), a new one for a
+ * 2xx (a transaction of its own). Same Request-URI, Call-ID, From, CSeq number. */
+static void send_ack(struct ref_txn *t, const struct ref_sip_rsp *rsp)
+{
+	char branch[32];
+	int rc;
+
+	if (!t->ack) {
+		const char *b = t->branch;
+
+		if (rsp->status < 300) {
+			memcpy(branch, "z9hG4bK", 7);
+			ref_rng_hex(t->tbl->rng, branch + 7, 16);
+			b = branch;
+		}
+		rc = build(t, "ACK", b, rsp->to_tag, "ACK", 0, &t->ack, &t->ack_len);
+		if (rc < 0) {
+			ref_logf(t->tbl->log, "sip cannot build ACK: %s", strerror(-rc));
+			return;
+		}
+		ref_logf(t->tbl->log, "sip ACK for %d to %s/%s branch=%s", rsp->status, t->dst_str,
+			 ref_tp_name(t->dst.tp), b);
+	} else {
+		ref_logf(t->tbl->log, "sip re-sending ACK for retransmitted %d to %s", rsp->status,
+			 t->dst_str);
+	}
+	if (send_buf(t, t->ack, t->ack_len) < 0)
+		ref_logf(t->tbl->log, "sip ACK send to %s failed", t->dst_str);
+}
+
+static void on_response(struct ref_txn *t, const struct ref_sip_rsp *rsp)
+{
+	struct ref_loop *loop = t->tbl->loop;
+
+	if (rsp->status < 200) {
+		if (t->state != ST_CALLING && t->state != ST_PROCEEDING)
+			return;
+		if (t->state == ST_CALLING) {
+			t->state = ST_PROCEEDING;
+			if (t->invite) {
+				/* Retransmissions stop; waiting for the final is capped. */
+				ref_timer_stop(loop, &t->retx);
+				ref_timer_start(loop, &t->main, t->tbl->proceeding_cap);
+			} else {
+				t->retx_ms = t->tbl->t2;
+			}
+		}
+		if (t->cancel_pending)
+			send_cancel(t);
+		notify_rsp(t, rsp);
+		return;
+	}
+	if (t->state == ST_COMPLETED || t->state == ST_ACCEPTED) {
+		if (t->invite && (rsp->status < 300) == (t->state == ST_ACCEPTED))
+			send_ack(t, rsp);
+		return;
+	}
+	if (t->state == ST_TERMINATED)
+		return;
+	ref_timer_stop(loop, &t->retx);
+	if (t->invite) {
+		send_ack(t, rsp);
+		t->state = rsp->status < 300 ? ST_ACCEPTED : ST_COMPLETED;
+		/* Timer D is 32 s on UDP; a 2xx is re-ACKed for 64*T1 (RFC 6026 timer M). */
+		ref_timer_start(loop, &t->main, rsp->status < 300 ? 64u * t->tbl->t1 : 32000u);
+	} else {
+		t->state = ST_COMPLETED;
+		ref_timer_start(loop, &t->main, t->tbl->t4); /* timer K */
+	}
+	notify_rsp(t, rsp);
+}
+
+static struct ref_txn *find(struct ref_txns *tbl, const char *branch, const char *method,
+			    const struct sockaddr *from)
+{
+	struct ref_txn *t, *any = NULL;
+
+	/* Newest first; the same branch may exist twice (a seeded bug reusing branches). */
+	TAILQ_FOREACH(t, &tbl->list, link) {
+		if (strcmp(t->branch, branch) != 0 || strcasecmp(t->method, method) != 0)
+			continue;
+		if (!from || ref_addr_equal(from, (const struct sockaddr *)&t->dst.sa))
+			return t;
+		if (!any)
+			any = t;
+	}
+	return any;
+}
+
+void ref_txns_on_message(struct ref_txns *tbl, const char *buf, size_t len,
+			 const struct sockaddr *from)
+{
+	struct ref_sip_rsp rsp;
+	char src[REF_ADDRSTRLEN];
+	struct ref_txn *t;
+
+	ref_addr_str(from, src, sizeof(src));
+	if (ref_sip_parse_response(buf, len, &rsp) < 0) {
+		ref_logf(tbl->log, "sip ignored a datagram from %s that is not a usable response",
+			 src);
+		return;
+	}
+	t = find(tbl, rsp.branch, rsp.cseq_method, from);
+	ref_logf(tbl->log, "sip recv %d %s (%s) from %s branch=%s%s", rsp.status, rsp.reason,
+		 rsp.cseq_method, src, rsp.branch, t ? "" : ": no transaction, ignored");
+	if (t)
+		on_response(t, &rsp);
+}
+
+void ref_txns_on_icmp(struct ref_txns *tbl, int err, const struct sockaddr *dst,
+		      const char *payload, size_t len)
+{
+	char branch[80], where[REF_ADDRSTRLEN];
+	struct ref_txn *t, *next;
+
+	ref_addr_str(dst, where, sizeof(where));
+	ref_logf(tbl->log, "sip ICMP error for %s: %s", where, strerror(err));
+	if (ref_sip_find_branch(payload, len, branch, sizeof(branch)) < 0)
+		branch[0] = '\0';
+	for (t = TAILQ_FIRST(&tbl->list); t; t = next) {
+		next = TAILQ_NEXT(t, link);
+		if (!ref_addr_equal(dst, (const struct sockaddr *)&t->dst.sa) || t->internal)
+			continue;
+		if (branch[0] && strcmp(branch, t->branch) != 0)
+			continue;
+		/* Only before any response: a provisional proves the server was reached. */
+		if (t->state != ST_CALLING)
+			continue;
+		notify_failed(t, SUT_E_TRANSPORT);
+		return; /* one ICMP error quotes one datagram: one transaction */
+	}
+}
+
+int ref_txn_start(struct ref_txns *tbl, const struct ref_txn_params *p,
+		  const struct ref_txn_owner *ops, void *arg, struct ref_txn **out)
+{
+	struct ref_txn *t = calloc(1, sizeof(*t));
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	if (!t)
+		return rc;
+	rc = -ENAMETOOLONG;
+	if (snprintf(t->method, sizeof(t->method), "%s", p->method) >= (int)sizeof(t->method) ||
+	    snprintf(t->branch, sizeof(t->branch), "%s", p->branch) >= (int)sizeof(t->branch) ||
+	    snprintf(t->uri, sizeof(t->uri), "%s", p->uri) >= (int)sizeof(t->uri) ||
+	    snprintf(t->call_id, sizeof(t->call_id), "%s", p->call_id) >= (int)sizeof(t->call_id) ||
+	    snprintf(t->from_tag, sizeof(t->from_tag), "%s", p->from_tag) >= (int)sizeof(t->from_tag))
+		goto fail;
+	t->tbl = tbl;
+	t->invite = strcmp(p->method, "INVITE") == 0;
+	t->cseq = p->cseq;
+	t->dst = p->dst;
+	ref_addr_str((const struct sockaddr *)&t->dst.sa, t->dst_str, sizeof(t->dst_str));
+	t->ops = ops;
+	t->arg = arg;
+	ref_timer_init(&t->retx, on_retx, t);
+	ref_timer_init(&t->main, on_main, t);
+	rc = build(t, t->method, t->branch, NULL, NULL, p->body_len, &t->msg, &t->len);
+	if (rc < 0)
+		goto fail;
+	TAILQ_INSERT_HEAD(&tbl->list, t, link);
+	t->state = ST_CALLING;
+	t->sends = 1;
+	t->retx_ms = tbl->t1;
+	ref_logf(tbl->log, "sip send %s to %s/%s branch=%s (%zu bytes)", t->method, t->dst_str,
+		 ref_tp_name(t->dst.tp), t->branch, t->len);
+	rc = send_buf(t, t->msg, t->len);
+	if (rc < 0) {
+		/* Reported from the loop, never from inside this call. */
+		ref_logf(tbl->log, "sip send to %s failed: %s", t->dst_str, strerror(-rc));
+		t->pending_err = SUT_E_TRANSPORT;
+		ref_timer_start(tbl->loop, &t->main, 0);
+	} else {
+		ref_timer_start(tbl->loop, &t->retx, t->retx_ms);
+		ref_timer_start(tbl->loop, &t->main, t->invite ? tbl->timer_b : tbl->timer_f);
+	}
+	*out = t;
+	return 0;
+fail:
+	free(t->msg);
+	free(t);
+	return rc;
+}
+
+int ref_txn_cancel(struct ref_txn *t)
+{
+	if (!t->invite)
+		return -EINVAL;
+	if (t->cancel_sent || t->cancel_pending)
+		return 0;
+	if (t->state == ST_PROCEEDING) {
+		send_cancel(t);
+		return 0;
+	}
+	if (t->state == ST_CALLING) {
+		/* RFC 3261 9.1: no CANCEL before a provisional response. */
+		ref_logf(t->tbl->log, "sip CANCEL deferred until a provisional arrives from %s",
+			 t->dst_str);
+		t->cancel_pending = true;
+		return 0;
+	}
+	return -EALREADY;
+}
+
+void ref_txn_detach(struct ref_txn *t)
+{
+	t->ops = NULL;
+	t->arg = NULL;
+	maybe_free(t);
+}
+
+void ref_txns_init(struct ref_txns *tbl)
+{
+	TAILQ_INIT(&tbl->list);
+}
+
+void ref_txns_fini(struct ref_txns *tbl)
+{
+	struct ref_txn *t;
+
+	while ((t = TAILQ_FIRST(&tbl->list))) {
+		t->ops = NULL;
+		t->busy = 0;
+		terminate(t);
+		maybe_free(t);
+	}
+}

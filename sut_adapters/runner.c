@@ -1,0 +1,414 @@
+/* runner.c: siploc-sut, the SUT runner: loads one adapter (.so) and speaks the line
+ * protocol of sut_proto.h with the worker over --ctl-fd. Uses only libc and libdl. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sut_adapter.h"
+#include "sut_proto.h"
+
+struct runner {
+	int fd;
+	const char *path;
+	const struct sut_adapter *ad;
+	void *ctx;
+	bool opened;
+	struct sut_config cfg;
+	/* Owned copies of the string settings the config points to. */
+	char *dns_addr, *bind_addr, *ca, *workdir;
+	char in[SUT_PROTO_MAX_LINE + 1];
+	size_t inlen;
+};
+
+static struct runner R = { .fd = -1 };
+
+static void shutdown_adapter(void)
+{
+	if (R.opened && R.ad && R.ad->close)
+		R.ad->close(R.ctx);
+	R.opened = false;
+	R.ctx = NULL;
+}
+
+/* The worker is gone or the pipe broke: nothing more can be said to anyone but stderr. */
+static void lost_worker(int err)
+{
+	fprintf(stderr, "siploc-sut: control fd %d: %s\n", R.fd, strerror(err));
+	shutdown_adapter();
+	exit(2);
+}
+
+static void write_all(const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(R.fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				/* A non-blocking fd from the worker: wait for room, nothing else. */
+				struct pollfd p = { .fd = R.fd, .events = POLLOUT };
+
+				poll(&p, 1, -1);
+				continue;
+			}
+			lost_worker(errno);
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Sends one protocol line; anything too long is cut, embedded newlines become spaces. */
+static void send_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void send_line(const char *fmt, ...)
+{
+	char line[SUT_PROTO_MAX_LINE + 1];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, SUT_PROTO_MAX_LINE, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n >= SUT_PROTO_MAX_LINE)
+		n = SUT_PROTO_MAX_LINE - 1;
+	for (int i = 0; i < n; i++)
+		if (line[i] == '\n' || line[i] == '\r')
+			line[i] = ' ';
+	line[n++] = '\n';
+	write_all(line, (size_t)n);
+}
+
+static void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void fatal(const char *fmt, ...)
+{
+	char msg[SUT_PROTO_MAX_LINE];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "siploc-sut: fatal: %s\n", msg);
+	if (R.fd >= 0)
+		send_line("fatal %s", msg);
+	shutdown_adapter();
+	exit(2);
+}
+
+static void on_log(void *arg, const char *line)
+{
+	(void)arg;
+	send_line("log %s", line ? line : "");
+}
+
+static void on_done(void *arg, unsigned id, int status)
+{
+	(void)arg;
+	send_line("done %u %d", id, status);
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return errno == 0 && *end == '\0' && *out <= max;
+}
+
+static void set_str(char **slot, const char **cfg_field, const char *v)
+{
+	char *copy = strdup(v);
+
+	if (!copy)
+		fatal("out of memory");
+	free(*slot);
+	*slot = copy;
+	*cfg_field = copy;
+}
+
+static void cmd_cfg(const char *key, const char *val, const char *line)
+{
+	unsigned long n;
+
+	if (!key || !val)
+		fatal("bad control line: %s", line);
+	if (R.opened)
+		fatal("bad control line: cfg after open: %s", line);
+	if (strcmp(key, "dns_addr") == 0)
+		set_str(&R.dns_addr, &R.cfg.dns_addr, val);
+	else if (strcmp(key, "bind_addr") == 0)
+		set_str(&R.bind_addr, &R.cfg.bind_addr, val);
+	else if (strcmp(key, "ca") == 0)
+		set_str(&R.ca, &R.cfg.tls_ca_file, val);
+	else if (strcmp(key, "workdir") == 0)
+		set_str(&R.workdir, &R.cfg.workdir, val);
+	else if (strcmp(key, "dns_port") == 0 && parse_uint(val, 65535, &n))
+		R.cfg.dns_port = (uint16_t)n;
+	else if (strcmp(key, "caps") == 0 && parse_uint(val, UINT_MAX, &n))
+		R.cfg.caps_wanted = (unsigned)n;
+	else if (strcmp(key, "t1") == 0 && parse_uint(val, UINT_MAX, &n))
+		R.cfg.t1_ms = (unsigned)n;
+	else if (strcmp(key, "timer_b") == 0 && parse_uint(val, UINT_MAX, &n))
+		R.cfg.timer_b_ms = (unsigned)n;
+	else if (strcmp(key, "timer_f") == 0 && parse_uint(val, UINT_MAX, &n))
+		R.cfg.timer_f_ms = (unsigned)n;
+	else if (strcmp(key, "seed") == 0 && parse_uint(val, UINT_MAX, &n))
+		R.cfg.seed = (unsigned)n;
+	else
+		fatal("bad control line: %s", line);
+}
+
+static void cmd_open(void)
+{
+	int rc;
+
+	if (R.opened)
+		fatal("bad control line: open twice");
+	R.cfg.wake_fd = R.fd;
+	R.cfg.log = on_log;
+	R.cfg.log_arg = NULL;
+	if (!R.cfg.t1_ms)
+		R.cfg.t1_ms = 500;
+	if (!R.cfg.timer_b_ms)
+		R.cfg.timer_b_ms = 64 * R.cfg.t1_ms;
+	if (!R.cfg.timer_f_ms)
+		R.cfg.timer_f_ms = 64 * R.cfg.t1_ms;
+	rc = R.ad->open(&R.cfg, &R.ctx);
+	R.opened = rc == 0;
+	if (!R.opened)
+		R.ctx = NULL;
+	send_line("opened %d", rc);
+}
+
+static void cmd_req(char *id_s, char *method, char *uri, char *len_s, const char *line)
+{
+	unsigned long id, body_len;
+	struct sut_request req;
+	int rc;
+
+	if (!id_s || !method || !uri || !len_s || !parse_uint(id_s, UINT_MAX, &id) ||
+	    !parse_uint(len_s, 16u * 1024 * 1024, &body_len))
+		fatal("bad control line: %s", line);
+	if (!R.opened) {
+		send_line("log runner: req %lu before a successful open", id);
+		send_line("done %lu %d", id, SUT_E_INTERNAL);
+		return;
+	}
+	req.method = method;
+	req.uri = uri;
+	req.body_len = body_len;
+	rc = R.ad->request(R.ctx, (unsigned)id, &req);
+	if (rc < 0) {
+		send_line("log runner: request %lu refused by the adapter: %s", id, strerror(-rc));
+		send_line("done %lu %d", id, SUT_E_INTERNAL);
+	}
+}
+
+static void cmd_cancel(char *id_s, const char *line)
+{
+	unsigned long id;
+	int rc;
+
+	if (!id_s || !parse_uint(id_s, UINT_MAX, &id))
+		fatal("bad control line: %s", line);
+	if (!R.opened || !R.ad->cancel) {
+		send_line("log runner: cancel %lu: nothing to cancel", id);
+		return;
+	}
+	rc = R.ad->cancel(R.ctx, (unsigned)id);
+	if (rc < 0)
+		send_line("log runner: cancel %lu: %s", id, strerror(-rc));
+}
+
+static void cmd_ping(const char *seq, const char *line)
+{
+	struct timespec ts;
+
+	if (!seq || !*seq)
+		fatal("bad control line: %s", line);
+	/* CLOCK_REALTIME as libfaketime shows it to this process: the worker's handshake. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	send_line("pong %s %" PRId64, seq, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+}
+
+static void quit(void)
+{
+	shutdown_adapter();
+	exit(0);
+}
+
+/* Splits off the next space-separated field; the rest stays in *p. */
+static char *field(char **p)
+{
+	char *s = *p, *sp;
+
+	if (!s || !*s)
+		return NULL;
+	sp = strchr(s, ' ');
+	if (sp) {
+		*sp = '\0';
+		*p = sp + 1;
+	} else {
+		*p = NULL;
+	}
+	return s;
+}
+
+static void handle_line(char *line)
+{
+	char copy[SUT_PROTO_MAX_LINE + 1];
+	char *p = line, *cmd, *a, *b, *c, *d;
+
+	snprintf(copy, sizeof(copy), "%s", line); /* for error messages: fields get cut */
+	cmd = field(&p);
+	if (!cmd)
+		fatal("bad control line: (empty)");
+	if (strcmp(cmd, "cfg") == 0) {
+		a = field(&p);
+		cmd_cfg(a, p, copy); /* the value is the rest: it may hold spaces */
+	} else if (strcmp(cmd, "open") == 0 && !p) {
+		cmd_open();
+	} else if (strcmp(cmd, "req") == 0) {
+		a = field(&p);
+		b = field(&p);
+		c = field(&p);
+		d = field(&p);
+		if (p)
+			fatal("bad control line: %s", copy);
+		cmd_req(a, b, c, d, copy);
+	} else if (strcmp(cmd, "cancel") == 0) {
+		a = field(&p);
+		if (p)
+			fatal("bad control line: %s", copy);
+		cmd_cancel(a, copy);
+	} else if (strcmp(cmd, "ping") == 0) {
+		a = field(&p);
+		if (p)
+			fatal("bad control line: %s", copy);
+		cmd_ping(a, copy);
+	} else if (strcmp(cmd, "quit") == 0 && !p) {
+		quit();
+	} else {
+		fatal("bad control line: %s", copy);
+	}
+}
+
+/* Reads what is available and handles every complete line. */
+static void read_ctl(void)
+{
+	ssize_t n;
+	char *start, *nl;
+
+	n = read(R.fd, R.in + R.inlen, SUT_PROTO_MAX_LINE - R.inlen);
+	if (n < 0) {
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		lost_worker(errno);
+	}
+	if (n == 0)
+		quit(); /* EOF: the worker closed its end */
+	R.inlen += (size_t)n;
+	start = R.in;
+	while ((nl = memchr(start, '\n', R.inlen - (size_t)(start - R.in)))) {
+		*nl = '\0';
+		if (nl > start && nl[-1] == '\r')
+			nl[-1] = '\0';
+		handle_line(start);
+		start = nl + 1;
+	}
+	R.inlen -= (size_t)(start - R.in);
+	memmove(R.in, start, R.inlen);
+	if (R.inlen >= SUT_PROTO_MAX_LINE) {
+		R.in[40] = '\0';
+		fatal("bad control line: longer than %d bytes: %s...", SUT_PROTO_MAX_LINE, R.in);
+	}
+}
+
+static void load_adapter(const char *path)
+{
+	sut_adapter_fn fn;
+	void *h;
+
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		fatal("cannot load adapter %s: %s", path, dlerror());
+	dlerror();
+	fn = (sut_adapter_fn)dlsym(h, SUT_ADAPTER_SYMBOL);
+	if (!fn) {
+		const char *err = dlerror();
+
+		fatal("adapter %s does not export %s: %s", path, SUT_ADAPTER_SYMBOL,
+		      err ? err : "the symbol is NULL");
+	}
+	R.ad = fn();
+	if (!R.ad)
+		fatal("adapter %s: %s() returned NULL", path, SUT_ADAPTER_SYMBOL);
+	if (R.ad->abi_version != SUT_ABI_VERSION)
+		fatal("adapter %s has ABI version %d, this runner speaks %d", path,
+		      R.ad->abi_version, SUT_ABI_VERSION);
+	if (!R.ad->open || !R.ad->request || !R.ad->run || !R.ad->close)
+		fatal("adapter %s lacks one of open/request/run/close", path);
+	if (!R.ad->name || !*R.ad->name || strchr(R.ad->name, ' '))
+		fatal("adapter %s has no usable name (empty or with a space)", path);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: siploc-sut --ctl-fd N ADAPTER.so\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long fd;
+
+	if (argc != 4 || strcmp(argv[1], "--ctl-fd") != 0 || !parse_uint(argv[2], INT_MAX, &fd))
+		usage();
+	if (fcntl((int)fd, F_GETFD) < 0) {
+		fprintf(stderr, "siploc-sut: fatal: --ctl-fd %lu is not an open fd\n", fd);
+		return 2;
+	}
+	R.fd = (int)fd;
+	R.path = argv[3];
+	/* A dead worker must show up as EPIPE, not kill the runner mid-cleanup. */
+	signal(SIGPIPE, SIG_IGN);
+	/* Daemon adapters start children: they must not hold the worker's channel open. */
+	fcntl(R.fd, F_SETFD, FD_CLOEXEC);
+	load_adapter(R.path);
+	send_line("hello %d %u %s %s", SUT_ABI_VERSION, R.ad->caps, R.ad->name,
+		  R.ad->version ? R.ad->version : "?");
+	for (;;) {
+		struct pollfd p = { .fd = R.fd, .events = POLLIN };
+		int n;
+
+		if (R.opened) {
+			int rc = R.ad->run(R.ctx, 1000, on_done, NULL);
+
+			if (rc < 0)
+				fatal("adapter %s: run() failed: %s", R.path, strerror(-rc));
+		}
+		/* Before open nothing else can happen: block on the control channel. */
+		n = poll(&p, 1, R.opened ? 0 : -1);
+		if (n < 0 && errno != EINTR)
+			lost_worker(errno);
+		if (n > 0)
+			read_ctl();
+	}
+}

@@ -1,0 +1,230 @@
+/* test_check.c: the checks over hand-made event logs: each must pass the right shape and
+ * fail each bug it exists to catch. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "sl_check.h"
+#include "sl_evlog.h"
+
+static struct sl_evlog *L;
+
+static int setup(void **st)
+{
+	(void)st;
+	return sl_evlog_new(&L);
+}
+
+static int teardown(void **st)
+{
+	(void)st;
+	sl_evlog_free(L);
+	L = NULL;
+	return 0;
+}
+
+static void dns(const char *type, const char *name)
+{
+	struct sl_event *e = sl_evlog_add(L, SL_EV_DNS, 0);
+	sl_evlog_str(&e->qtype, type);
+	sl_evlog_str(&e->qname, name);
+	sl_evlog_str(&e->server, "127.0.0.1:53");
+	sl_evlog_str(&e->transport, "udp");
+}
+
+/* A request the SUT sent to a peer at time t (SUT seconds). */
+static void req(double t, const char *method, const char *server, const char *branch,
+		const char *call_id, unsigned long cseq)
+{
+	struct sl_event *e = sl_evlog_add(L, SL_EV_SIP_RX, 0);
+	e->t_sut = t;
+	sl_evlog_str(&e->method, method);
+	sl_evlog_str(&e->server, server);
+	sl_evlog_str(&e->transport, "udp");
+	sl_evlog_str(&e->branch, branch);
+	sl_evlog_str(&e->call_id, call_id);
+	sl_evlog_str(&e->from_tag, "ft1");
+	sl_evlog_str(&e->cseq_method, strcmp(method, "ACK") ? method : "ACK");
+	e->cseq = cseq;
+}
+
+static void resp(double t, int status, const char *server, const char *branch,
+		 const char *method)
+{
+	struct sl_event *e = sl_evlog_add(L, SL_EV_SIP_TX, 0);
+	e->t_sut = t;
+	e->status = status;
+	sl_evlog_str(&e->server, server);
+	sl_evlog_str(&e->transport, "udp");
+	sl_evlog_str(&e->branch, branch);
+	sl_evlog_str(&e->cseq_method, method);
+}
+
+static const struct sl_dns_want W[] = {
+	{ "NAPTR", "example.test" }, { "SRV", "_sip._udp.example.test." }, { "A", "sip1.example.test" },
+};
+
+static void test_dns_exact_folds_retries(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	dns("NAPTR", "Example.TEST");
+	dns("NAPTR", "example.test"); /* a UDP retry */
+	dns("SRV", "_sip._udp.example.test");
+	dns("A", "sip1.example.test");
+	sl_check_dns(L, W, 3, SL_MATCH_EXACT, &o);
+	assert_true(o.pass);
+	assert_true(o.nev >= 3);
+}
+
+static void test_dns_exact_fails_on_extra_or_order(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	dns("NAPTR", "example.test");
+	dns("A", "example.test"); /* A before SRV: field bug 6 */
+	dns("SRV", "_sip._udp.example.test");
+	dns("A", "sip1.example.test");
+	sl_check_dns(L, W, 3, SL_MATCH_EXACT, &o);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "A example.test"));
+	sl_check_dns(L, W, 3, SL_MATCH_SUBSEQ, &o);
+	assert_true(o.pass);
+	sl_check_dns(L, W, 3, SL_MATCH_PREFIX, &o);
+	assert_false(o.pass);
+}
+
+static void test_dns_missing_query_named(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	dns("NAPTR", "example.test");
+	dns("A", "sip1.example.test");
+	sl_check_dns(L, W, 3, SL_MATCH_SUBSEQ, &o);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "first missing: SRV"));
+}
+
+static void failover_log(const char *b2)
+{
+	req(0.0, "INVITE", "127.0.0.2:5060", "z9hG4bK1", "c1", 1);
+	resp(0.01, 503, "127.0.0.2:5060", "z9hG4bK1", "INVITE");
+	req(0.02, "ACK", "127.0.0.2:5060", "z9hG4bK1", "c1", 1);
+	req(0.03, "INVITE", "127.0.0.3:5060", b2, "c1", 1);
+	resp(0.04, 200, "127.0.0.3:5060", b2, "INVITE");
+}
+
+static void test_route_and_branches_pass(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	failover_log("z9hG4bK2");
+	const char *d[] = { "127.0.0.2:5060/udp", "127.0.0.3:5060/udp" };
+	sl_check_route(L, "INVITE", d, 2, &o);
+	assert_true(o.pass);
+	sl_check_route(L, "INVITE", d, 1, &o);
+	assert_false(o.pass);
+	sl_check_branches(L, 32, &o);
+	assert_true(o.pass);
+	assert_true(o.seen & 1);
+	sl_check_same_server(L, 32, &o);
+	assert_true(o.pass);
+	assert_true(o.seen & 2); /* the ACK was seen */
+}
+
+static void test_branch_reused_on_failover_fails(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	failover_log("z9hG4bK1");
+	sl_check_branches(L, 32, &o);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "reuses branch"));
+	assert_int_equal(o.nev, 2);
+	/* Not a TXN-ONCE matter: it came after a final response. */
+	sl_check_same_server(L, 32, &o);
+	assert_true(o.pass);
+}
+
+static void test_retransmission_with_new_branch_fails(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	req(0.0, "INVITE", "127.0.0.2:5060", "z9hG4bKa", "c1", 1);
+	req(0.5, "INVITE", "127.0.0.2:5060", "z9hG4bKb", "c1", 1); /* sipdroid#149 shape */
+	sl_check_branches(L, 32, &o);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "retransmission"));
+}
+
+static void test_retransmissions_then_timer_b_failover_pass(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	double t[] = { 0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5 };
+	for (size_t i = 0; i < 7; i++)
+		req(t[i], "INVITE", "127.0.0.2:5060", "z9hG4bKa", "c1", 1);
+	req(32.0, "INVITE", "127.0.0.3:5060", "z9hG4bKb", "c1", 1);
+	sl_check_branches(L, 32, &o);
+	assert_true(o.pass);
+	assert_int_equal(o.seen, 3);
+}
+
+static void test_retransmission_elsewhere_fails_same_server(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	req(0.0, "INVITE", "127.0.0.2:5060", "z9hG4bKa", "c1", 1);
+	req(0.5, "INVITE", "127.0.0.3:5060", "z9hG4bKa", "c1", 1); /* re-resolved */
+	sl_check_same_server(L, 32, &o);
+	assert_false(o.pass);
+	sl_check_branches(L, 32, &o);
+	assert_true(o.pass); /* judged once, by the right check */
+}
+
+static void test_ack_to_other_server_fails(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	req(0.0, "INVITE", "127.0.0.2:5060", "z9hG4bKa", "c1", 1);
+	resp(0.1, 486, "127.0.0.2:5060", "z9hG4bKa", "INVITE");
+	req(0.2, "ACK", "127.0.0.3:5060", "z9hG4bKa", "c1", 1); /* pjsip#917 shape */
+	sl_check_same_server(L, 32, &o);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "ACK"));
+}
+
+static void test_changed_cseq_on_failover_fails(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	req(0.0, "INVITE", "127.0.0.2:5060", "z9hG4bK1", "c1", 1);
+	resp(0.01, 503, "127.0.0.2:5060", "z9hG4bK1", "INVITE");
+	req(0.03, "INVITE", "127.0.0.3:5060", "z9hG4bK2", "c1", 2);
+	sl_check_branches(L, 32, &o);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "CSeq"));
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_dns_exact_folds_retries),
+		T(test_dns_exact_fails_on_extra_or_order),
+		T(test_dns_missing_query_named),
+		T(test_route_and_branches_pass),
+		T(test_branch_reused_on_failover_fails),
+		T(test_retransmission_with_new_branch_fails),
+		T(test_retransmissions_then_timer_b_failover_pass),
+		T(test_retransmission_elsewhere_fails_same_server),
+		T(test_ack_to_other_server_fails),
+		T(test_changed_cseq_on_failover_fails),
+	};
+	return cmocka_run_group_tests_name("sl_check", tests, NULL, NULL);
+}

@@ -1,61 +1,16 @@
-/* main.c: the siploc command line: run, list, help. Exit 0 success, 1 checks failed,
- * 2 usage, setup or input error. */
-#include <dirent.h>
+/* main.c: the siploc command line: dispatches to the commands. Exit 0 success,
+ * 1 checks failed or findings, 2 usage, setup or input error. */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "rpt.h"
-#include "sl_catalogue.h"
-#include "sl_loop.h"
-#include "sl_lua.h"
-#include "sl_worker.h"
+#include "sl_cmd.h"
 
-#define SIPLOC_VERSION "0.1.0"
-
-struct paths {
-	char bindir[PATH_MAX];
-	char root[PATH_MAX];
-};
-
-struct list {
-	char **v;
-	size_t n, cap;
-};
-
-static int list_add(struct list *l, const char *s)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		char **v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n] = strdup(s);
-	return l->v[l->n++] ? 0 : -ENOMEM;
-}
-
-static void list_free(struct list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int find_paths(struct paths *p)
+static int find_paths(struct sl_paths *p)
 {
 	ssize_t n = readlink("/proc/self/exe", p->bindir, sizeof(p->bindir) - 1);
 	if (n < 0)
@@ -73,97 +28,6 @@ static int find_paths(struct paths *p)
 	return 0;
 }
 
-/* Collects *.lua under path (a file or a directory; lib/ folders hold helpers). */
-static int collect(const char *path, struct list *out, int top)
-{
-	struct stat st;
-	if (stat(path, &st) < 0) {
-		fprintf(stderr, "siploc: %s: %s\n", path, strerror(errno));
-		return -errno;
-	}
-	if (S_ISREG(st.st_mode)) {
-		size_t l = strlen(path);
-		if (!top && (l < 4 || strcmp(path + l - 4, ".lua")))
-			return 0;
-		return list_add(out, path);
-	}
-	if (!S_ISDIR(st.st_mode))
-		return 0;
-	const char *base = strrchr(path, '/');
-	if (!top && !strcmp(base ? base + 1 : path, "lib"))
-		return 0;
-	DIR *d = opendir(path);
-	if (!d) {
-		fprintf(stderr, "siploc: %s: %s\n", path, strerror(errno));
-		return -errno;
-	}
-	struct dirent *e;
-	int rc = 0;
-	while (!rc && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char sub[PATH_MAX + 256];
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		rc = collect(sub, out, 0);
-	}
-	closedir(d);
-	return rc;
-}
-
-static int gather(const struct paths *p, int argc, char **argv, struct list *files)
-{
-	int rc = 0;
-	if (argc == 0) {
-		char def[PATH_MAX + 16], cwd[PATH_MAX], root[PATH_MAX];
-		/* Relative when run from the tree, so results name portable paths. */
-		if (getcwd(cwd, sizeof(cwd)) && realpath(p->root, root) && !strcmp(cwd, root))
-			snprintf(def, sizeof(def), "scenarios");
-		else
-			snprintf(def, sizeof(def), "%s/scenarios", p->root);
-		rc = collect(def, files, 1);
-	}
-	for (int i = 0; i < argc && !rc; i++)
-		rc = collect(argv[i], files, 1);
-	if (!rc)
-		qsort(files->v, files->n, sizeof(char *), cmp_str);
-	return rc;
-}
-
-static int load_catalogue(const struct paths *p, struct sl_catalogue **cat)
-{
-	char path[PATH_MAX + 32], err[512];
-	snprintf(path, sizeof(path), "%s/docs/requirements.md", p->root);
-	if (sl_catalogue_load(cat, path, err, sizeof(err)) < 0) {
-		fprintf(stderr, "siploc: requirement catalogue: %s (set SIPLOC_HOME to the "
-			"siploc source tree)\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static void usage_run(FILE *f)
-{
-	fprintf(f,
-		"usage: siploc run [--sut NAME|PATH.so] [--out DIR] [--rate R] [--timeout S]\n"
-		"                  [--seed S] [-q] [PATHS...]\n"
-		"Runs scenarios (default: all of scenarios/) against a SUT (default: ref), each\n"
-		"in its own network namespace, and writes DIR/results.json, DIR/pcap/<id>.pcap\n"
-		"and DIR/log/<id>.log (DIR defaults to out).\n"
-		"  --sut NAME     build/adapters/NAME.so (ref, mutant-<bug>, ...) or a path to an\n"
-		"                 adapter .so\n"
-		"  --rate R       the SUT's clock runs R times faster than real time (default 100)\n"
-		"  --timeout S    wall-clock watchdog per scenario in seconds (default 20)\n"
-		"  --seed S       base seed for the SUT's randomness (default 1)\n"
-		"  -q             print only failures and the summary\n"
-		"Exit status: 0 all checks passed, 1 some failed or errored, 2 usage or input error.\n");
-}
-
-static void usage_list(FILE *f)
-{
-	fprintf(f, "usage: siploc list [--json] [PATHS...]\n"
-		   "Lists scenarios with the requirement IDs they cover.\n");
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f, "siploc %s: RFC 3263 (Locating SIP Servers) conformance harness\n"
@@ -174,230 +38,21 @@ static void usage(FILE *f)
 		   "  version  print the version\n", SIPLOC_VERSION);
 }
 
-static int resolve_sut(const struct paths *p, const char *sut, char *out, size_t len)
-{
-	if (!strncmp(sut, "exec:", 5)) {
-		fprintf(stderr, "siploc: --sut exec:... adapters are not implemented yet "
-			"(use a library adapter .so)\n");
-		return -1;
-	}
-	if (strchr(sut, '/'))
-		snprintf(out, len, "%s", sut);
-	else
-		snprintf(out, len, "%s/adapters/%s.so", p->bindir, sut);
-	if (access(out, R_OK) < 0) {
-		fprintf(stderr, "siploc: SUT '%s': %s: %s\n", sut, out, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_num(const char *opt, const char *s, double lo, double hi, double *v)
-{
-	char *end;
-	errno = 0;
-	*v = strtod(s, &end);
-	if (errno || end == s || *end || *v < lo || *v > hi) {
-		fprintf(stderr, "siploc: %s '%s': expected a number from %g to %g\n", opt, s, lo,
-			hi);
-		return -1;
-	}
-	return 0;
-}
-
-static int cmd_run(const struct paths *p, int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "sut", required_argument, 0, 's' }, { "out", required_argument, 0, 'o' },
-		{ "rate", required_argument, 0, 'r' }, { "timeout", required_argument, 0, 't' },
-		{ "seed", required_argument, 0, 'S' }, { "help", no_argument, 0, 'h' },
-		{ "jobs", required_argument, 0, 'j' }, { "shard", required_argument, 0, 'K' },
-		{ "repeat", required_argument, 0, 'R' }, { 0, 0, 0, 0 },
-	};
-	const char *sut = "ref", *out = "out";
-	double rate = 100, timeout = 20, seed = 1;
-	int quiet = 0, c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+qj:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 's': sut = optarg; break;
-		case 'o': out = optarg; break;
-		case 'r': if (parse_num("--rate", optarg, 1, 10000, &rate)) return 2; break;
-		case 't': if (parse_num("--timeout", optarg, 1, 86400, &timeout)) return 2; break;
-		case 'S': if (parse_num("--seed", optarg, 0, 4294967295.0, &seed)) return 2; break;
-		case 'q': quiet = 1; break;
-		case 'h': usage_run(stdout); return 0;
-		case 'j': case 'K': case 'R':
-			fprintf(stderr, "siploc run: %s is not implemented yet\n", argv[optind - 1]);
-			return 2;
-		default: usage_run(stderr); return 2;
-		}
-	}
-	char adapter[PATH_MAX + 64], runner[PATH_MAX + 32];
-	if (resolve_sut(p, sut, adapter, sizeof(adapter)) < 0)
-		return 2;
-	snprintf(runner, sizeof(runner), "%s/siploc-sut", p->bindir);
-	if (access(runner, X_OK) < 0) {
-		fprintf(stderr, "siploc: SUT runner %s: %s (run make)\n", runner, strerror(errno));
-		return 2;
-	}
-	struct sl_catalogue *cat = NULL;
-	if (load_catalogue(p, &cat) < 0)
-		return 2;
-	struct list files = { 0 };
-	int rc = 2;
-	if (gather(p, argc - optind, argv + optind, &files) < 0)
-		goto out;
-	if (!files.n) {
-		fprintf(stderr, "siploc run: no scenario files found\n");
-		goto out;
-	}
-	if (mkdir(out, 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "siploc: --out %s: %s\n", out, strerror(errno));
-		goto out;
-	}
-	int color = isatty(1) && !getenv("NO_COLOR");
-	int input_error = 0;
-	struct sl_worker_opts wo = { runner, adapter, out, rate, timeout, (unsigned)seed };
-	json_t *run = rpt_run_new(SIPLOC_VERSION, sut, "", rate);
-	/* Read every declaration first: ids must be unique and a bad file is reported
-	 * before anything runs (it still gets its error line in the results). */
-	struct sl_scn_meta *meta = calloc(files.n, sizeof(*meta));
-	char **errs = calloc(files.n, sizeof(*errs));
-	for (size_t i = 0; i < files.n; i++) {
-		char err[1024];
-		if (sl_lua_meta(files.v[i], cat, &meta[i], err, sizeof(err)) < 0) {
-			fprintf(stderr, "siploc: %s\n", err);
-			errs[i] = strdup(err);
-			input_error = 1;
-			continue;
-		}
-		for (size_t k = 0; k < i; k++) {
-			if (meta[k].id && !strcmp(meta[k].id, meta[i].id)) {
-				snprintf(err, sizeof(err), "%s: scenario id '%s' already used by %s",
-					 files.v[i], meta[i].id, files.v[k]);
-				fprintf(stderr, "siploc: %s\n", err);
-				errs[i] = strdup(err);
-				input_error = 1;
-			}
-		}
-	}
-	for (size_t i = 0; i < files.n; i++) {
-		json_t *res;
-		if (errs[i]) {
-			char id[256];
-			const char *b = strrchr(files.v[i], '/');
-			snprintf(id, sizeof(id), "%s", b ? b + 1 : files.v[i]);
-			res = sl_worker_error_result(id, files.v[i], errs[i]);
-		} else {
-			res = sl_worker_run(&wo, cat, files.v[i], meta[i].id);
-		}
-		json_t *s = json_object_get(res, "sut");
-		if (s) {
-			json_object_set(json_object_get(run, "sut"), "name", json_object_get(s, "name"));
-			json_object_set(json_object_get(run, "sut"), "version",
-					json_object_get(s, "version"));
-		}
-		const char *v = json_string_value(json_object_get(res, "verdict"));
-		if (!quiet || !v || strcmp(v, "pass"))
-			rpt_console_scenario(stdout, res, i + 1, files.n, color);
-		rpt_run_add(run, res);
-	}
-	size_t nreq = sl_catalogue_count(cat);
-	struct rpt_req *reqs = calloc(nreq, sizeof(*reqs));
-	for (size_t i = 0; i < nreq; i++) {
-		const struct sl_req *r = sl_catalogue_at(cat, i);
-		reqs[i] = (struct rpt_req){ r->id, r->level, r->text };
-	}
-	rpt_run_finish(run, reqs, nreq);
-	char path[PATH_MAX + 32], err[512];
-	snprintf(path, sizeof(path), "%s/results.json", out);
-	rc = rpt_json_write(run, path, err, sizeof(err)) < 0 ? 2 : rpt_exit_status(run);
-	if (rc == 2)
-		fprintf(stderr, "siploc: %s\n", err);
-	rpt_console_summary(stdout, run, color);
-	printf("results: %s\n", path);
-	if (input_error)
-		rc = 2;
-	free(reqs);
-	json_decref(run);
-	for (size_t i = 0; i < files.n; i++) {
-		sl_lua_meta_clear(&meta[i]);
-		free(errs[i]);
-	}
-	free(meta);
-	free(errs);
-out:
-	list_free(&files);
-	sl_catalogue_free(cat);
-	return rc;
-}
-
-static int cmd_list(const struct paths *p, int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "json", no_argument, 0, 'J' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
-	};
-	int as_json = 0, c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'J': as_json = 1; break;
-		case 'h': usage_list(stdout); return 0;
-		default: usage_list(stderr); return 2;
-		}
-	}
-	struct sl_catalogue *cat = NULL;
-	if (load_catalogue(p, &cat) < 0)
-		return 2;
-	struct list files = { 0 };
-	int rc = 0;
-	if (gather(p, argc - optind, argv + optind, &files) < 0) {
-		rc = 2;
-		goto out;
-	}
-	json_t *arr = json_array();
-	for (size_t i = 0; i < files.n; i++) {
-		struct sl_scn_meta m;
-		char err[1024];
-		if (sl_lua_meta(files.v[i], cat, &m, err, sizeof(err)) < 0) {
-			fprintf(stderr, "siploc: %s\n", err);
-			rc = 2;
-			continue;
-		}
-		json_t *cov = json_array();
-		for (size_t k = 0; k < m.ncovers; k++)
-			json_array_append_new(cov, json_string(m.covers[k]));
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o, s:s}", "id", m.id,
-						     "file", m.file, "role", m.role, "covers", cov,
-						     "summary", m.summary));
-		sl_lua_meta_clear(&m);
-	}
-	if (as_json) {
-		json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-	} else {
-		size_t i;
-		json_t *s;
-		json_array_foreach(arr, i, s) {
-			printf("%-36s", json_string_value(json_object_get(s, "id")));
-			size_t k;
-			json_t *r;
-			json_array_foreach(json_object_get(s, "covers"), k, r)
-				printf(" %s", json_string_value(r));
-			printf("\n");
-		}
-	}
-	json_decref(arr);
-out:
-	list_free(&files);
-	sl_catalogue_free(cat);
-	return rc;
-}
+static const struct {
+	const char *name;
+	int (*fn)(const struct sl_paths *p, int argc, char **argv);
+	void (*help)(FILE *f);
+} cmds[] = {
+	{ "run", sl_cmd_run, sl_cmd_run_usage },
+	{ "list", sl_cmd_list, sl_cmd_list_usage },
+	{ "dns", sl_cmd_dns, sl_cmd_dns_usage },
+	{ "report", sl_cmd_report, sl_cmd_report_usage },
+	{ "diff", sl_cmd_diff, sl_cmd_diff_usage },
+};
 
 int main(int argc, char **argv)
 {
-	struct paths p;
+	struct sl_paths p;
 	if (find_paths(&p) < 0) {
 		fprintf(stderr, "siploc: cannot find its own executable\n");
 		return 2;
@@ -407,25 +62,24 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[1];
-	if (!strcmp(cmd, "run"))
-		return cmd_run(&p, argc - 1, argv + 1);
-	if (!strcmp(cmd, "list"))
-		return cmd_list(&p, argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(cmd, cmds[i].name))
+			return cmds[i].fn(&p, argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("siploc %s\n", SIPLOC_VERSION);
 		return 0;
 	}
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-		if (argc > 2 && !strcmp(argv[2], "run"))
-			usage_run(stdout);
-		else if (argc > 2 && !strcmp(argv[2], "list"))
-			usage_list(stdout);
-		else
-			usage(stdout);
+		for (size_t i = 0; argc > 2 && i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+			if (!strcmp(argv[2], cmds[i].name)) {
+				cmds[i].help(stdout);
+				return 0;
+			}
+		}
+		usage(stdout);
 		return 0;
 	}
-	static const char *const later[] = { "dns", "lint", "report", "diff", "merge", "matrix",
-					     "coverage", NULL };
+	static const char *const later[] = { "lint", "merge", "matrix", "coverage", NULL };
 	for (const char *const *l = later; *l; l++) {
 		if (!strcmp(cmd, *l)) {
 			fprintf(stderr, "siploc %s: not implemented yet\n", cmd);

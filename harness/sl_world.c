@@ -573,6 +573,62 @@ static json_t *check_json(const struct sl_world *w, const struct rec_check *c)
 			 "verdict", c->pass ? "pass" : "fail", "detail", c->detail, "packets", pk);
 }
 
+static void set_str(json_t *o, const char *k, const char *v)
+{
+	if (v)
+		json_object_set_new(o, k, json_string(v));
+}
+
+/* The event log as results.json carries it: what the ladder diagrams are drawn from.
+ * "from"/"to" give the direction of the packet(s). */
+static json_t *events_json(const struct sl_world *w)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < sl_evlog_count(w->log); i++) {
+		const struct sl_event *e = sl_evlog_get(w->log, i);
+		json_t *o = json_pack("{s:I, s:f, s:s}", "i", (json_int_t)i, "t", e->t_sut, "kind",
+				      kind_str(e->kind));
+		int to_peer = e->kind == SL_EV_SIP_RX || e->kind == SL_EV_DNS;
+		if (e->client && e->server) {
+			set_str(o, "from", to_peer ? e->client : e->server);
+			set_str(o, "to", to_peer ? e->server : e->client);
+		}
+		set_str(o, "transport", e->transport);
+		set_str(o, "qtype", e->qtype);
+		set_str(o, "qname", e->qname);
+		if (e->kind == SL_EV_DNS && e->qname) {
+			json_object_set_new(o, "rcode", json_integer(e->rcode));
+			json_object_set_new(o, "ancount", json_integer(e->ancount));
+			json_object_set_new(o, "tc", json_boolean(e->tc));
+		}
+		set_str(o, "method", e->method);
+		if (e->status && e->kind != SL_EV_SUT_DONE)
+			json_object_set_new(o, "status", json_integer(e->status));
+		if (e->kind == SL_EV_SUT_REQ || e->kind == SL_EV_SUT_DONE)
+			json_object_set_new(o, "request", json_integer(e->req_id));
+		if (e->kind == SL_EV_SUT_DONE) {
+			char b[32];
+			json_object_set_new(o, "outcome", json_string(sl_sut_status_str(e->status, b,
+											   sizeof(b))));
+		}
+		set_str(o, "uri", e->uri);
+		set_str(o, "branch", e->branch);
+		set_str(o, "call_id", e->call_id);
+		if (e->cseq_method) {
+			json_object_set_new(o, "cseq", json_integer((json_int_t)e->cseq));
+			set_str(o, "cseq_method", e->cseq_method);
+		}
+		set_str(o, "text", e->text);
+		json_t *fr = json_array();
+		for (int k = 0; k < 2; k++)
+			if (e->fp[k].frame)
+				json_array_append_new(fr, json_integer(e->fp[k].frame));
+		json_object_set_new(o, "frames", fr);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 json_t *sl_world_finish(struct sl_world *w, const char *reason, int not_run)
 {
 	char err[512];
@@ -611,6 +667,8 @@ json_t *sl_world_finish(struct sl_world *w, const char *reason, int not_run)
 			      "summary", w->summary ? w->summary : "", "verdict", verdict,
 			      "reason", reason ? reason : "", "checks", checks, "pcap", pcap,
 			      "sut_time_s", sut_s, "seed", (json_int_t)w->o.seed);
+	if (r)
+		json_object_set_new(r, "events", events_json(w));
 	if (r && w->sut) {
 		json_object_set_new(r, "sut", json_pack("{s:s, s:s}", "name", sl_sut_name(w->sut),
 							"version", sl_sut_version(w->sut)));

@@ -87,10 +87,15 @@ void ref_timer_stop(struct ref_loop *l, struct ref_timer *t)
 
 void ref_timer_start(struct ref_loop *l, struct ref_timer *t, uint64_t delay_ms)
 {
+	ref_timer_start_at(l, t, ref_now_ms() + delay_ms);
+}
+
+void ref_timer_start_at(struct ref_loop *l, struct ref_timer *t, uint64_t due_ms)
+{
 	struct ref_timer *it;
 
 	ref_timer_stop(l, t);
-	t->due_ms = ref_now_ms() + delay_ms;
+	t->due_ms = due_ms;
 	t->armed = true;
 	/* Few timers are armed at once (a handful per transaction): a sorted list is enough. */
 	TAILQ_FOREACH_REVERSE(it, &l->timers, ref_timer_head_s, link) {

@@ -44,6 +44,9 @@ void ref_loop_del(struct ref_loop *l, struct ref_io *io);
 void ref_timer_init(struct ref_timer *t, ref_timer_fn fn, void *arg);
 /* (Re)arms t to fire once after delay_ms; timers with equal due time fire in FIFO order. */
 void ref_timer_start(struct ref_loop *l, struct ref_timer *t, uint64_t delay_ms);
+/* (Re)arms t for an absolute CLOCK_MONOTONIC time: periodic schedules built on the
+ * previous due time do not accumulate the lateness of each wakeup. */
+void ref_timer_start_at(struct ref_loop *l, struct ref_timer *t, uint64_t due_ms);
 void ref_timer_stop(struct ref_loop *l, struct ref_timer *t);
 
 /* Dispatches events and timers for at most timeout_ms, calling after(arg) after every

@@ -163,7 +163,9 @@ static void on_retx(void *arg)
 	else
 		next = t->retx_ms * 2 < t->tbl->t2 ? t->retx_ms * 2 : t->tbl->t2;
 	t->retx_ms = next;
-	ref_timer_start(t->tbl->loop, &t->retx, next);
+	/* From the previous due time, not from now: under a 100x clock each wakeup is late by
+	 * up to a wall millisecond (100 ms SUT), which would otherwise add up against B/F. */
+	ref_timer_start_at(t->tbl->loop, &t->retx, t->retx.due_ms + next);
 }
 
 static void on_main(void *arg)

@@ -1,0 +1,32 @@
+/* sl_cmd.h: the siploc subcommands (one file each) and what they share. Each returns the
+ * process exit status: 0 success, 1 checks failed or findings, 2 usage or input error. */
+#ifndef SL_CMD_H
+#define SL_CMD_H
+
+#include <limits.h>
+#include <stdio.h>
+
+#define SIPLOC_VERSION "0.1.0"
+
+struct sl_catalogue;
+
+struct sl_paths {
+	char bindir[PATH_MAX];  /* where siploc, siploc-sut and adapters/ live */
+	char root[PATH_MAX];    /* source tree: docs/, scenarios/ (SIPLOC_HOME overrides) */
+};
+
+/* Loads root/docs/requirements.md; prints the reason and returns -1 on failure. */
+int sl_cmd_catalogue(const struct sl_paths *p, struct sl_catalogue **cat);
+
+int sl_cmd_run(const struct sl_paths *p, int argc, char **argv);
+void sl_cmd_run_usage(FILE *f);
+int sl_cmd_list(const struct sl_paths *p, int argc, char **argv);
+void sl_cmd_list_usage(FILE *f);
+int sl_cmd_dns(const struct sl_paths *p, int argc, char **argv);
+void sl_cmd_dns_usage(FILE *f);
+int sl_cmd_report(const struct sl_paths *p, int argc, char **argv);
+void sl_cmd_report_usage(FILE *f);
+int sl_cmd_diff(const struct sl_paths *p, int argc, char **argv);
+void sl_cmd_diff_usage(FILE *f);
+
+#endif

@@ -1,0 +1,44 @@
+/* sl_lua_api.h: what a scenario-API module (sl_lua_*.c) may use from the Lua core.
+ * Internal to harness/. Every helper that fails raises a Lua error naming the scenario
+ * file and line; none returns on failure. */
+#ifndef SL_LUA_API_H
+#define SL_LUA_API_H
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stddef.h>
+
+struct sl_world;
+struct sl_check_out;
+
+/* The world of the running scenario; raises "fn: scenario{...} must be the first
+ * statement" before scenario{} (and whenever only metadata is being read). */
+struct sl_world *sl_lua_world(lua_State *L, const char *fn);
+const char *sl_lua_path(lua_State *L);
+/* Line of the scenario file where text (a string literal) starts. */
+int sl_lua_text_line(lua_State *L, const char *text);
+
+int sl_lua_fail(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A world call failed with rc: -EAGAIN marks the scenario not-run, else an error. */
+int sl_lua_world_error(lua_State *L, int rc, const char *err);
+
+/* t.k as a string (NULL when nil; an error when another type). */
+const char *sl_lua_opt_str(lua_State *L, int t, const char *k);
+/* A list of strings (or one string) at idx, malloc'd; NULL and *n = 0 when nil. */
+char **sl_lua_str_list(lua_State *L, int idx, const char *what, size_t *n);
+void sl_lua_free_list(char **v, size_t n);
+
+/* Records a check; requirement IDs from opts_idx's "covers" (validated against the
+ * catalogue), else the scenario's covers. */
+void sl_lua_record(lua_State *L, const char *name, int opts_idx, const struct sl_check_out *o);
+
+/* Registers api as globals bound to ctx (the first upvalue). */
+void sl_lua_register(lua_State *L, void *ctx, const luaL_Reg *api);
+
+/* The modules. */
+void sl_lua_open_dns(lua_State *L, void *ctx);
+void sl_lua_open_peer(lua_State *L, void *ctx);
+void sl_lua_open_sut(lua_State *L, void *ctx);
+void sl_lua_open_check(lua_State *L, void *ctx);
+
+#endif

@@ -1,0 +1,151 @@
+/* sl_lua_check.c: the scenario API of explicit checks: expect_status, expect_dns,
+ * expect_route. */
+#include <errno.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sl_check.h"
+#include "sl_evlog.h"
+#include "sl_lua_api.h"
+#include "sl_sut.h"
+#include "sl_world.h"
+
+static int l_expect_status(lua_State *L)
+{
+	struct sl_world *w = sl_lua_world(L, "expect_status");
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_getfield(L, 1, "outcome");
+	if (!lua_isinteger(L, -1))
+		return sl_lua_fail(L, "expect_status: first argument must be what send{} returned");
+	int got = (int)lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	struct sl_check_out o = { 0 };
+	char gbuf[32], want[64];
+	const char *gs = sl_sut_status_str(got, gbuf, sizeof(gbuf));
+	if (lua_isinteger(L, 2)) {
+		int w = (int)lua_tointeger(L, 2);
+		o.pass = got == w;
+		snprintf(want, sizeof(want), "%d", w);
+	} else if (lua_type(L, 2) == LUA_TSTRING) {
+		const char *w = lua_tostring(L, 2);
+		if (!strcmp(w, "failure")) {
+			o.pass = got < 100 || got >= 300;
+		} else if (!strcmp(w, "success")) {
+			o.pass = got >= 200 && got < 300;
+		} else {
+			static const char *const errs[] = { "timeout", "transport-error", "dns-error",
+							   "no-target", "internal-error",
+							   "cancelled", NULL };
+			int known = 0;
+			for (const char *const *e = errs; *e; e++)
+				known |= !strcmp(*e, w);
+			if (!known)
+				return sl_lua_fail(L, "expect_status: '%s' is not a status; use a code, "
+					    "'success', 'failure' or one of timeout, transport-error, "
+					    "dns-error, no-target, internal-error, cancelled", w);
+			o.pass = !strcmp(gs, w);
+		}
+		snprintf(want, sizeof(want), "%s", w);
+	} else {
+		return sl_lua_fail(L, "expect_status: second argument must be a status code or name");
+	}
+	snprintf(o.detail, sizeof(o.detail), "expected %s, the SUT reported %s", want, gs);
+	/* The proving events: the SUT's report itself. */
+	struct sl_evlog *log = sl_world_log(w);
+	for (size_t i = sl_evlog_count(log); i-- > 0;) {
+		const struct sl_event *e = sl_evlog_get(log, i);
+		if (e->kind == SL_EV_SIP_TX && o.nev < SL_CHECK_MAX_EV) {
+			o.ev[o.nev++] = e->idx;
+			break;
+		}
+	}
+	sl_lua_record(L, "expect_status", 3, &o);
+	return 0;
+}
+
+static enum sl_match parse_mode(lua_State *L, int opts)
+{
+	if (!lua_istable(L, opts))
+		return SL_MATCH_EXACT;
+	const char *m = sl_lua_opt_str(L, opts, "mode");
+	if (!m || !strcmp(m, "exact"))
+		return SL_MATCH_EXACT;
+	if (!strcmp(m, "subsequence"))
+		return SL_MATCH_SUBSEQ;
+	if (!strcmp(m, "prefix"))
+		return SL_MATCH_PREFIX;
+	sl_lua_fail(L, "mode must be exact, subsequence or prefix");
+	return SL_MATCH_EXACT;
+}
+
+static int l_expect_dns(lua_State *L)
+{
+	struct sl_world *w = sl_lua_world(L, "expect_dns");
+	luaL_checktype(L, 1, LUA_TTABLE);
+	enum sl_match mode = parse_mode(L, 2);
+	size_t n = (size_t)luaL_len(L, 1);
+	if (n > 64)
+		return sl_lua_fail(L, "expect_dns: at most 64 queries");
+	struct sl_dns_want want[64];
+	char buf[64][2][256];
+	for (size_t i = 0; i < n; i++) {
+		lua_geti(L, 1, (lua_Integer)i + 1);
+		int ok = 0;
+		if (lua_type(L, -1) == LUA_TSTRING) {
+			ok = sscanf(lua_tostring(L, -1), "%255s %255s", buf[i][0], buf[i][1]) == 2;
+		} else if (lua_istable(L, -1)) {
+			lua_geti(L, -1, 1);
+			lua_geti(L, -2, 2);
+			if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
+				snprintf(buf[i][0], sizeof(buf[i][0]), "%s", lua_tostring(L, -2));
+				snprintf(buf[i][1], sizeof(buf[i][1]), "%s", lua_tostring(L, -1));
+				ok = 1;
+			}
+			lua_pop(L, 2);
+		}
+		lua_pop(L, 1);
+		if (!ok)
+			return sl_lua_fail(L, "expect_dns: entry %zu must be \"TYPE name\" or {TYPE, name}",
+				    i + 1);
+		want[i].qtype = buf[i][0];
+		want[i].qname = buf[i][1];
+	}
+	struct sl_check_out o;
+	sl_check_dns(sl_world_log(w), want, n, mode, &o);
+	sl_lua_record(L, "expect_dns", 2, &o);
+	return 0;
+}
+
+static int l_expect_route(lua_State *L)
+{
+	struct sl_world *w = sl_lua_world(L, "expect_route");
+	luaL_checktype(L, 1, LUA_TTABLE);
+	const char *method = lua_istable(L, 2) ? sl_lua_opt_str(L, 2, "method") : NULL;
+	size_t n = (size_t)luaL_len(L, 1);
+	if (n > 64)
+		return sl_lua_fail(L, "expect_route: at most 64 attempts");
+	const char *dests[64];
+	for (size_t i = 0; i < n; i++) {
+		lua_geti(L, 1, (lua_Integer)i + 1);
+		if (lua_type(L, -1) != LUA_TSTRING)
+			return sl_lua_fail(L, "expect_route: entry %zu must be \"addr:port/transport\"", i + 1);
+		dests[i] = lua_tostring(L, -1);
+		lua_pop(L, 1); /* still referenced by the table */
+	}
+	struct sl_check_out o;
+	sl_check_route(sl_world_log(w), method, dests, n, &o);
+	sl_lua_record(L, "expect_route", 2, &o);
+	return 0;
+}
+
+void sl_lua_open_check(lua_State *L, void *ctx)
+{
+	static const luaL_Reg api[] = {
+		{ "expect_status", l_expect_status }, { "expect_dns", l_expect_dns },
+		{ "expect_route", l_expect_route }, { NULL, NULL },
+	};
+	sl_lua_register(L, ctx, api);
+}

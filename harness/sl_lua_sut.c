@@ -1,0 +1,67 @@
+/* sl_lua_sut.c: the scenario API that drives the SUT and its clock: send(), advance(). */
+#include <errno.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sl_lua_api.h"
+#include "sl_sut.h"
+#include "sl_world.h"
+
+static int l_send(lua_State *L)
+{
+	struct sl_world *w = sl_lua_world(L, "send");
+	luaL_checktype(L, 1, LUA_TTABLE);
+	const char *method = sl_lua_opt_str(L, 1, "method");
+	const char *uri = sl_lua_opt_str(L, 1, "uri");
+	if (!method)
+		method = "INVITE";
+	if (!uri)
+		return sl_lua_fail(L, "send{}: uri is required");
+	lua_getfield(L, 1, "body");
+	lua_Integer body = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
+	lua_pop(L, 1);
+	if (body < 0 || body > 60000)
+		return sl_lua_fail(L, "send{}: body must be 0..60000 bytes");
+	for (const char *p = method; *p; p++)
+		if (*p < 'A' || *p > 'Z')
+			return sl_lua_fail(L, "send{}: method '%s' must be upper-case letters", method);
+	if (strpbrk(uri, " \t\r\n"))
+		return sl_lua_fail(L, "send{}: uri must not contain white space");
+	char err[1024];
+	int status = 0;
+	int rc = sl_world_send(w, method, uri, (size_t)body, &status, err, sizeof(err));
+	if (rc < 0)
+		return sl_lua_world_error(L, rc, err);
+	lua_createtable(L, 0, 3);
+	if (status >= 100) {
+		lua_pushinteger(L, status);
+		lua_setfield(L, -2, "status");
+	} else {
+		char buf[32];
+		lua_pushstring(L, sl_sut_status_str(status, buf, sizeof(buf)));
+		lua_setfield(L, -2, "error");
+	}
+	lua_pushinteger(L, status);
+	lua_setfield(L, -2, "outcome");
+	return 1;
+}
+
+static int l_advance(lua_State *L)
+{
+	struct sl_world *w = sl_lua_world(L, "advance");
+	double s = luaL_checknumber(L, 1);
+	char err[512];
+	int rc = sl_world_advance(w, s, err, sizeof(err));
+	if (rc < 0)
+		return sl_lua_world_error(L, rc, err);
+	return 0;
+}
+
+void sl_lua_open_sut(lua_State *L, void *ctx)
+{
+	static const luaL_Reg api[] = { { "send", l_send }, { "advance", l_advance }, { NULL, NULL } };
+	sl_lua_register(L, ctx, api);
+}

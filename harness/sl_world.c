@@ -23,6 +23,18 @@
 #define DNS_PORT 53
 #define SUT_ADDR "127.0.0.1"
 
+#define MAX_HOOKS 64
+
+struct at_hook {
+	double t;                      /* SUT seconds since start; < 0: on-start hook */
+	void (*fn)(void *arg);
+	void (*start_fn)(void *arg, struct sl_world *w);
+	void *arg;
+	int armed;
+	struct sl_world *w;
+	struct sl_timer *timer;
+};
+
 struct rec_check {
 	char *name;
 	json_t *reqs;
@@ -56,6 +68,8 @@ struct sl_world {
 	unsigned next_id, pending_id;
 	int pending_done, pending_status;
 	char sut_dead[512];
+	struct at_hook hooks[MAX_HOOKS];
+	size_t nhooks;
 };
 
 static void dns_logged(void *arg, const struct fdns_query_log *q)
@@ -153,6 +167,9 @@ void sl_world_free(struct sl_world *w)
 {
 	if (!w)
 		return;
+	for (size_t i = 0; i < w->nhooks; i++)
+		if (w->hooks[i].timer)
+			sl_timer_cancel(w->loop, w->hooks[i].timer);
 	sl_sut_free(w->sut);
 	for (size_t i = 0; i < w->npeers; i++)
 		sl_peer_free(w->peers[i]);
@@ -270,6 +287,88 @@ static unsigned caps_needed(const struct sl_world *w, char *missing, size_t len)
 	return caps;
 }
 
+static void fire_hook(void *arg)
+{
+	struct at_hook *h = arg;
+	h->timer = NULL;
+	h->fn(h->arg);
+}
+
+/* Wall delay until SUT time t, from now (jumps already done are in sl_world_now). */
+static void arm_one(struct sl_world *w, struct at_hook *h)
+{
+	double d = h->t - sl_world_now(w);
+	h->armed = 1;
+	sl_timer_start(w->loop, sl_clock_wall_us(w->clk, d > 0 ? d : 0), fire_hook, h, &h->timer);
+}
+
+static void arm_hooks(struct sl_world *w)
+{
+	for (size_t i = 0; i < w->nhooks; i++) {
+		struct at_hook *h = &w->hooks[i];
+		if (h->start_fn)
+			h->start_fn(h->arg, w);
+		else if (!h->armed)
+			arm_one(w, h);
+	}
+}
+
+struct sl_loop *sl_world_loop(struct sl_world *w)
+{
+	return w->loop;
+}
+
+struct sl_clock *sl_world_clock(struct sl_world *w)
+{
+	return w->clk;
+}
+
+struct fdns_zone *sl_world_zone(struct sl_world *w)
+{
+	return w->zone;
+}
+
+struct fdns_server *sl_world_dns(struct sl_world *w)
+{
+	return w->dns;
+}
+
+int sl_world_started(const struct sl_world *w)
+{
+	return w->started && w->t0_us;
+}
+
+double sl_world_now(const struct sl_world *w)
+{
+	if (!sl_world_started(w))
+		return 0;
+	return (double)(sl_clock_sut_ns(w->clk, sl_now_us()) - w->t0_sut_ns) / 1e9;
+}
+
+int sl_world_at(struct sl_world *w, double t, void (*fn)(void *arg), void *arg)
+{
+	if (w->nhooks == MAX_HOOKS)
+		return -ENOSPC;
+	struct at_hook *h = &w->hooks[w->nhooks++];
+	*h = (struct at_hook){ .t = t, .fn = fn, .arg = arg, .w = w };
+	if (sl_world_started(w))
+		arm_one(w, h);
+	return 0;
+}
+
+int sl_world_on_start(struct sl_world *w, void (*fn)(void *arg, struct sl_world *w),
+		      void *arg)
+{
+	if (w->nhooks == MAX_HOOKS)
+		return -ENOSPC;
+	if (sl_world_started(w)) {
+		fn(arg, w);
+		return 0;
+	}
+	w->hooks[w->nhooks++] = (struct at_hook){ .t = -1, .start_fn = fn, .arg = arg, .w = w };
+	return 0;
+}
+
 int sl_world_start(struct sl_world *w, char *err, size_t errlen)
 {
 	if (w->started)
@@ -308,6 +407,7 @@ int sl_world_start(struct sl_world *w, char *err, size_t errlen)
 	}
 	w->t0_us = sl_now_us();
 	w->t0_sut_ns = sl_clock_sut_ns(w->clk, w->t0_us);
+	arm_hooks(w);
 	struct sl_event *e = sl_evlog_add(w->log, SL_EV_NOTE, w->t0_us);
 	if (e) {
 		char t[256];
@@ -399,6 +499,15 @@ int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errle
 	char t[64];
 	snprintf(t, sizeof(t), "clock advanced %g s", seconds);
 	sl_world_note(w, t);
+	/* Pending sl_world_at() hooks were armed in wall time: the jump brings them closer. */
+	for (size_t i = 0; i < w->nhooks; i++) {
+		struct at_hook *h = &w->hooks[i];
+		if (h->timer) {
+			sl_timer_cancel(w->loop, h->timer);
+			h->timer = NULL;
+			arm_one(w, h);
+		}
+	}
 	return settle(w, 0);
 }
 

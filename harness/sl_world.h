@@ -60,6 +60,22 @@ int sl_world_check(struct sl_world *w, const char *name, const char *const *reqs
 struct sl_evlog *sl_world_log(struct sl_world *w);
 double sl_world_timer_b(const struct sl_world *w);
 
+/* Access for the scenario-API modules (sl_lua_*.c). */
+struct sl_loop *sl_world_loop(struct sl_world *w);
+struct sl_clock *sl_world_clock(struct sl_world *w);
+struct fdns_zone *sl_world_zone(struct sl_world *w);
+struct fdns_server *sl_world_dns(struct sl_world *w);  /* NULL before the start */
+int sl_world_started(const struct sl_world *w);
+/* SUT seconds since the world started (0 before). */
+double sl_world_now(const struct sl_world *w);
+/* Runs fn(arg) once, at SUT time t (seconds since the world's start; clock jumps count).
+ * Before the start, the call is kept and armed when the world starts. */
+int sl_world_at(struct sl_world *w, double t, void (*fn)(void *arg), void *arg);
+/* Runs fn(arg, w) right after the world has started (DNS server up, SUT open), in
+ * registration order; for extensions that need the live server. */
+int sl_world_on_start(struct sl_world *w, void (*fn)(void *arg, struct sl_world *w),
+		      void *arg);
+
 /* Ends the scenario: verdict is "pass"/"fail" (from the checks) unless reason is given
  * (then "error", or "not-run" when not_run). Writes pcap and log; returns the scenario's
  * result object (new reference). */

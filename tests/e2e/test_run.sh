@@ -58,6 +58,22 @@ t1=$(tshark -r "$P" -Y 'sip.Method == "INVITE" && ip.dst == 127.0.0.2' -T fields
 check "pcap: timer B failover 31..34 s of SUT time after the first INVITE ($t1 -> $t2)" \
   awk -v a="$t1" -v b="$t2" 'BEGIN { d = b - a; exit !(a != "" && b != "" && d > 31 && d < 34) }'
 
+# --- without root: the worker adds a user namespace (CLONE_NEWUSER) to get its own network
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+  NR=$(mktemp -d /tmp/siploc-nonroot.XXXXXX); chmod 755 "$NR"
+  # A copy the unprivileged user can read wherever this clone lives.
+  mkdir -p "$NR/build/adapters" "$NR/docs" "$NR/out" && chmod 1777 "$NR/out"
+  cp "$SIPLOC" "$BUILD/siploc-sut" "$NR/build/" && cp "$BUILD/adapters/ref.so" "$NR/build/adapters/"
+  cp docs/requirements.md "$NR/docs/" && cp "$SC/4.3-failure/fo-503-next-srv-target.lua" "$NR/"
+  chmod -R a+rX "$NR"
+  expect_exit 0 "run as an unprivileged user (user namespace)" \
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$NR/build/siploc" run --out "$NR/out/o" "$NR/fo-503-next-srv-target.lua"
+  check "unprivileged run passed and wrote its pcap" test -s "$NR/out/o/pcap/fo-503-next-srv-target.pcap"
+  rm -rf "$NR"
+else
+  echo "  (not root: every run above already used the user-namespace path)"
+fi
+
 # --- the mutant must be caught by the branch invariant
 OUT=$E2E_TMP/mutant
 expect_exit 1 "siploc run --sut mutant-same-branch fails" "$SIPLOC" run --sut mutant-same-branch --out "$OUT" "$SC"

@@ -29,4 +29,7 @@ void sl_cmd_report_usage(FILE *f);
 int sl_cmd_diff(const struct sl_paths *p, int argc, char **argv);
 void sl_cmd_diff_usage(FILE *f);
 
+int sl_cmd_lint(const struct sl_paths *p, int argc, char **argv);
+void sl_cmd_lint_usage(FILE *f);
+
 #endif

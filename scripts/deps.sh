@@ -16,6 +16,8 @@ PKGS=(
   knot-dnsutils dnsutils # kdig / dig against the fake DNS
   sip-tester             # SIPp against the peers
   jq                     # tests read results.json
+  nsd                    # a real authoritative server for lint's live mode
+  libxml2-utils          # xmllint validates junit.xml and report.html in tests
 )
 
 missing=()

@@ -6,7 +6,8 @@ CC      ?= gcc
 OPT     ?= -O2
 SAN     ?=
 PKGS    := lua5.4 libpcap ldns jansson
-CFLAGS  := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -fno-common -D_GNU_SOURCE \
+WERROR  ?= -Werror
+CFLAGS  := -std=gnu11 $(OPT) -g -Wall -Wextra $(WERROR) -fno-common -D_GNU_SOURCE \
            -I. -Iharness -Ifake_dns -Ireports -Isut_adapters $(SAN) $(EXTRA_CFLAGS)
 LDFLAGS := $(SAN)
 SIPLOC_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
@@ -24,12 +25,16 @@ REF_SRC  := $(wildcard sut_adapters/ref/*.c)
 MUTANTS  := $(shell awk -F'\t' '!/^#/ && NF>=3 {print $$1}' sut_adapters/ref/mutants.tsv 2>/dev/null)
 ADAPTERS := $(BUILD)/adapters/ref.so $(MUTANTS:%=$(BUILD)/adapters/mutant-%.so) \
             $(patsubst sut_adapters/test/%.c,$(BUILD)/adapters/test-%.so,$(wildcard sut_adapters/test/*.c))
+ADAPTERS += $(BUILD)/adapters/exec.so
+# The libre adapter (docs/conformance.md) builds only where pkg-config finds libre.
+LIBRE_VERSION := $(shell pkg-config --modversion libre 2>/dev/null)
+ADAPTERS += $(if $(LIBRE_VERSION),$(BUILD)/adapters/libre.so)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 REF_UNIT_SRC := $(wildcard tests/unit/ref/test_*.c)
 REF_UNIT_BIN := $(REF_UNIT_SRC:tests/unit/ref/%.c=$(BUILD)/tests/ref_%)
 
-.PHONY: all deps run check unit e2e asan clean mutants
+.PHONY: all deps run check unit e2e asan clean mutants fuzz fuzz-build flake
 all: deps $(BUILD)/siploc $(BUILD)/siploc-sut $(ADAPTERS)
 
 deps:
@@ -60,6 +65,17 @@ $(BUILD)/adapters/mutant-%.so: $(REF_SRC) $(wildcard sut_adapters/ref/*.h) sut_a
 $(BUILD)/adapters/test-%.so: sut_adapters/test/%.c sut_adapters/sut_adapter.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< $(LDFLAGS)
+
+# The exec adapter: runs --sut exec:'CMD' once per request (docs/adapters.md).
+$(BUILD)/adapters/exec.so: sut_adapters/exec/exec.c sut_adapters/sut_adapter.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< $(LDFLAGS)
+
+# A real stack: libre (baresip/re) driven through its own sip_request() (sut_adapters/libre).
+$(BUILD)/adapters/libre.so: sut_adapters/libre/libre_adapter.c sut_adapters/sut_adapter.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libre) -DLIBRE_PC_VERSION='"$(LIBRE_VERSION)"' \
+	  -fPIC -shared -o $@ $< $(LDFLAGS) $(shell pkg-config --libs libre)
 
 mutants: deps $(MUTANTS:%=$(BUILD)/adapters/mutant-%.so)
 
@@ -97,5 +113,26 @@ asan:
 	  echo "sanitizer reports:"; cat $(SANLOG)/*; exit 1; fi
 	@echo "asan: no sanitizer reports"
 
+# Flake gate: the corpus FLAKE_RUNS times; any verdict that differs between runs fails.
+FLAKE_RUNS ?= 20
+flake: all
+	@BUILD=$(BUILD) bash tests/flake.sh $(FLAKE_RUNS)
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c) over the harness objects, built by clang with
+# ASan+UBSan in build-fuzz/; each runs FUZZ_SECONDS on its seed corpus.
+FUZZ_SECONDS ?= 30
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	@$(CC) $(CFLAGS) $(SIPLOC_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDFLAGS) $(SIPLOC_LIBS)
+fuzz-build: $(FUZZ_BIN)
+fuzz: deps
+	$(MAKE) BUILD=build-fuzz CC=clang OPT=-O1 WERROR= \
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  fuzz-build
+	bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
 clean:
-	rm -rf build build-asan out
+	rm -rf build build-asan build-fuzz out

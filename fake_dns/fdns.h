@@ -24,10 +24,72 @@ int fdns_zone_load_text(struct fdns_zone *z, const char *text, const char *origi
 			uint32_t default_ttl, const char *file, int first_line,
 			char *err, size_t errlen);
 
+/* Reads a master file (whole) and loads it as fdns_zone_load_text does, errors naming
+ * path:line. */
+int fdns_zone_load_file(struct fdns_zone *z, const char *path, const char *origin,
+			uint32_t default_ttl, char *err, size_t errlen);
+
 /* Number of records held (for tests and logs). */
 size_t fdns_zone_count(const struct fdns_zone *z);
 
+/* Answer options of the zone. shuffle: each RRset goes out in a new order drawn from a
+ * generator seeded with seed (same seed and queries, same orders); off: zone order.
+ * additional: answers to SRV queries carry the targets' A/AAAA in the additional section. */
+void fdns_zone_set_shuffle(struct fdns_zone *z, int on, uint64_t seed);
+void fdns_zone_set_additional(struct fdns_zone *z, int on);
+
+/* Copies src's records into z (replace: z's records are dropped first). All or nothing. */
+int fdns_zone_merge(struct fdns_zone *z, const struct fdns_zone *src, int replace);
+
+/* A change kept for later (zone_at): z takes change over and frees it with itself, applied
+ * or not; fdns_staged_apply() merges it once (later calls do nothing). */
+struct fdns_staged;
+int fdns_zone_stage(struct fdns_zone *z, struct fdns_zone *change, int replace, void *user,
+		    struct fdns_staged **hp);
+int fdns_staged_apply(struct fdns_staged *h);
+void *fdns_staged_user(const struct fdns_staged *h);
+size_t fdns_staged_count(const struct fdns_staged *h); /* records in the change */
+
 enum fdns_transport { FDNS_UDP = 'U', FDNS_TCP = 'T' };
+
+/* What a fault rule does to a query it applies to. */
+enum fdns_action {
+	FDNS_ACT_NONE = 0,
+	FDNS_ACT_SERVFAIL,        /* rcode 2, no records */
+	FDNS_ACT_NXDOMAIN,        /* rcode 3 with the SOA, as a real negative answer */
+	FDNS_ACT_REFUSED,         /* rcode 5 */
+	FDNS_ACT_NOTIMP,          /* rcode 4 */
+	FDNS_ACT_DROP,            /* no answer at all */
+	FDNS_ACT_DELAY,           /* the true answer, delay_us later */
+	FDNS_ACT_TRUNCATE,        /* TC=1 and empty sections (UDP queries only) */
+	FDNS_ACT_WRONG_ID,        /* the true answer with another message ID */
+	FDNS_ACT_WRONG_PORT,      /* the true answer from another source port (UDP only) */
+	FDNS_ACT_BAD_POINTER,     /* first record's owner: compression pointer out of the message */
+	FDNS_ACT_TRUNCATED_RDATA, /* the message ends inside the first record's RDATA */
+	FDNS_ACT_TTL0,            /* every record with TTL 0 */
+};
+
+/* "servfail", "wrong-id", ...: 0, or -EINVAL for an unknown name. */
+int fdns_action_parse(const char *name, enum fdns_action *a);
+const char *fdns_action_name(enum fdns_action a);
+
+/* A fault rule: which queries (all fields optional) and what to do. Rules are tried in the
+ * order added; the first that applies wins. Every rule counts the queries it matches,
+ * whether or not it or another rule acted on them. */
+struct fdns_fault {
+	const char *name;              /* NULL: any; else case-insensitive, trailing dot optional */
+	uint16_t qtype;                /* 0: any */
+	enum fdns_transport transport; /* 0: any */
+	unsigned nth;                  /* 0: every matching query; n: only the nth */
+	unsigned times;                /* 0: no limit; n: at most n queries */
+	enum fdns_action action;
+	uint64_t delay_us;             /* FDNS_ACT_DELAY: real microseconds */
+};
+
+/* Adds a rule to the zone (copied). -EINVAL with a reason in err for a bad name, a
+ * delay without delay_us, or truncate/wrong-port restricted to TCP. */
+int fdns_zone_add_fault(struct fdns_zone *z, const struct fdns_fault *f, char *err,
+			size_t errlen);
 
 /* One query as the server saw it, and what it answered. Pointers are valid only during
  * the log call. */
@@ -47,6 +109,8 @@ struct fdns_query_log {
 	const uint8_t *resp;             /* NULL when no answer was sent */
 	size_t resp_len;
 	const char *error;               /* why a query could not be parsed, else NULL */
+	const char *fault;               /* fault action applied ("servfail"...), else NULL */
+	uint64_t delay_us;               /* "delay": the answer leaves this much later */
 };
 
 typedef void (*fdns_log_fn)(void *arg, const struct fdns_query_log *q);
@@ -58,8 +122,21 @@ int fdns_server_new(struct fdns_server **sp, struct sl_loop *loop, struct fdns_z
 		    char *err, size_t errlen);
 void fdns_server_free(struct fdns_server *s);
 
+/* The address and port the server's UDP socket is bound to (the port it picked for 0). */
+void fdns_server_local(const struct fdns_server *s, struct sockaddr_storage *ss);
+/* Stops accepting TCP (UDP only from now on); connections already open are closed. */
+void fdns_server_stop_tcp(struct fdns_server *s);
+
+/* The server keeps a copy of the first max queries' logs (pointers cleared, fault kept) for
+ * dns_queries(); FDNS_HISTORY_DEFAULT unless set; 0 keeps none. */
+#define FDNS_HISTORY_DEFAULT 10000
+void fdns_server_set_history(struct fdns_server *s, size_t max);
+const struct fdns_query_log *fdns_server_history(const struct fdns_server *s, size_t *n);
+
 /* Builds the answer for one wire query (what the server sends; exposed for tests and
  * fuzzing). udp_limit: 0 for TCP, else the client's UDP payload size (512 or EDNS0).
+ * The zone's fault rules apply (transport from udp_limit); a dropped query gives 0 and
+ * *resp NULL; delay and wrong-port are the server's part and give the plain answer here.
  * Returns 0 and a malloc'd *resp, or -EBADMSG when the query cannot be parsed. */
 int fdns_answer(struct fdns_zone *z, const uint8_t *query, size_t len, size_t udp_limit,
 		uint8_t **resp, size_t *resp_len);

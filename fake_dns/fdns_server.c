@@ -1,5 +1,6 @@
 /* fdns_server.c: the fake DNS server's sockets on the worker's loop: UDP datagrams and
- * RFC 7766 TCP connections in, answers out, one log call per query received. */
+ * RFC 7766 TCP connections in, answers out (now, later, or from another port when a fault
+ * says so), one log call per query received. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -38,6 +39,18 @@ struct fdns_conn {
 	struct fdns_conn *next;
 };
 
+/* An answer a "delay" fault holds back. */
+struct delayed {
+	struct fdns_server *s;
+	struct fdns_conn *conn;        /* TCP; NULL for UDP */
+	struct sockaddr_storage to;    /* UDP */
+	socklen_t tolen;
+	uint8_t *resp;
+	size_t len;
+	struct sl_timer *timer;
+	struct delayed *next;
+};
+
 struct fdns_server {
 	struct sl_loop *loop;
 	struct fdns_zone *zone;
@@ -48,6 +61,10 @@ struct fdns_server {
 	struct sockaddr_storage udp_local;
 	uint8_t *rx;
 	struct fdns_conn *conns;
+	int alt_fd;                    /* wrong-port answers leave from here; opened on need */
+	struct delayed *delayed;
+	struct fdns_query_log *hist;
+	size_t hist_n, hist_max;
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -65,9 +82,108 @@ static void emit(struct fdns_server *s, struct fdns_query_log *lg)
 {
 	if (s->log)
 		s->log(s->log_arg, lg);
+	if (s->hist_n >= s->hist_max)
+		return;
+	if (!s->hist) {
+		s->hist = calloc(s->hist_max, sizeof(*s->hist));
+		if (!s->hist)
+			return;
+	}
+	struct fdns_query_log *h = &s->hist[s->hist_n++];
+	*h = *lg;
+	h->query = h->resp = NULL;
+	h->query_len = h->resp_len = 0;
+	h->error = NULL;
+}
+
+void fdns_server_set_history(struct fdns_server *s, size_t max)
+{
+	if (!s->hist)
+		s->hist_max = max;
+}
+
+const struct fdns_query_log *fdns_server_history(const struct fdns_server *s, size_t *n)
+{
+	*n = s->hist_n;
+	return s->hist;
+}
+
+static int is_fault(const struct fdns_query_log *lg, enum fdns_action a)
+{
+	return lg->fault && strcmp(lg->fault, fdns_action_name(a)) == 0;
+}
+
+static void delayed_unlink(struct delayed *d)
+{
+	for (struct delayed **pp = &d->s->delayed; *pp; pp = &(*pp)->next) {
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	}
+	if (d->timer)
+		sl_timer_cancel(d->s->loop, d->timer);
+	free(d->resp);
+	free(d);
+}
+
+static void delayed_fire(void *arg);
+static void conn_close(struct fdns_conn *c);
+static int conn_want(struct fdns_conn *c, unsigned want);
+static int out_append(struct fdns_conn *c, const uint8_t *resp, size_t len);
+static int flush(struct fdns_conn *c);
+
+/* Takes resp over. */
+static int delay_answer(struct fdns_server *s, struct fdns_conn *c,
+			const struct sockaddr_storage *to, socklen_t tolen, uint8_t *resp,
+			size_t len, uint64_t delay_us)
+{
+	struct delayed *d = calloc(1, sizeof(*d));
+	if (!d) {
+		free(resp);
+		return -ENOMEM;
+	}
+	*d = (struct delayed){ .s = s, .conn = c, .tolen = tolen, .resp = resp, .len = len,
+			       .next = s->delayed };
+	if (to)
+		d->to = *to;
+	int rc = sl_timer_start(s->loop, delay_us, delayed_fire, d, &d->timer);
+	if (rc < 0) {
+		free(resp);
+		free(d);
+		return rc;
+	}
+	s->delayed = d;
+	return 0;
 }
 
 /* ---- UDP ---- */
+
+/* A second UDP socket on the server's address, any port: answers from it fail the
+ * client's source check (RFC 5452 9.1). */
+static int alt_socket(struct fdns_server *s)
+{
+	if (s->alt_fd >= 0)
+		return s->alt_fd;
+	struct sockaddr_storage ss = s->udp_local;
+	socklen_t len = sizeof(struct sockaddr_in);
+	if (ss.ss_family == AF_INET6) {
+		((struct sockaddr_in6 *)&ss)->sin6_port = 0;
+		len = sizeof(struct sockaddr_in6);
+	} else {
+		((struct sockaddr_in *)&ss)->sin_port = 0;
+	}
+	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (const struct sockaddr *)&ss, len) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	s->alt_fd = fd;
+	return fd;
+}
 
 static void udp_query(struct fdns_server *s, const uint8_t *q, size_t len,
 		      const struct sockaddr_storage *from, socklen_t fromlen)
@@ -83,19 +199,57 @@ static void udp_query(struct fdns_server *s, const uint8_t *q, size_t len,
 	lg.server = s->udp_local;
 	lg.query = q;
 	lg.query_len = len;
-	if (fdns_answer_log(s->zone, q, len, PLAIN_UDP_FLOOR, &resp, &rlen, &lg) == 0) {
-		if (sendto(s->udp_fd, resp, rlen, MSG_NOSIGNAL, (const struct sockaddr *)from,
-			   fromlen) < 0) {
-			/* The log must not claim an answer the SUT never got. */
-			lg.rcode = -1;
-			lg.error = strerror(errno);
+	if (fdns_answer_log(s->zone, q, len, PLAIN_UDP_FLOOR, FDNS_UDP, &resp, &rlen, &lg) == 0 &&
+	    resp) {
+		int fd = s->udp_fd, rc = 0;
+		if (is_fault(&lg, FDNS_ACT_WRONG_PORT))
+			fd = alt_socket(s);
+		if (is_fault(&lg, FDNS_ACT_DELAY)) {
+			rc = delay_answer(s, NULL, from, fromlen, resp, rlen, lg.delay_us);
+			resp = NULL;
+			if (rc == 0) {
+				lg.resp = s->delayed->resp;
+				lg.resp_len = rlen;
+			}
+		} else if (fd < 0) {
+			rc = fd;
+		} else if (sendto(fd, resp, rlen, MSG_NOSIGNAL, (const struct sockaddr *)from,
+				  fromlen) < 0) {
+			rc = -errno;
 		} else {
 			lg.resp = resp;
 			lg.resp_len = rlen;
 		}
+		if (rc < 0) {
+			/* The log must not claim an answer the SUT never got. */
+			lg.rcode = -1;
+			lg.error = strerror(-rc);
+		}
 	}
 	emit(s, &lg);
 	free(resp);
+}
+
+static void delayed_fire(void *arg)
+{
+	struct delayed *d = arg;
+	struct fdns_conn *c = d->conn;
+	d->timer = NULL;
+	if (!c) {
+		/* Nobody is left to tell if this fails: the log already said what was meant. */
+		(void)sendto(d->s->udp_fd, d->resp, d->len, MSG_NOSIGNAL,
+			     (const struct sockaddr *)&d->to, d->tolen);
+		delayed_unlink(d);
+		return;
+	}
+	int rc = out_append(c, d->resp, d->len);
+	delayed_unlink(d);
+	if (rc == 0)
+		rc = flush(c);
+	if (rc < 0)
+		conn_close(c);
+	else if (rc == 0)
+		conn_want(c, SL_EV_OUT);
 }
 
 static void udp_event(int fd, unsigned events, void *arg)
@@ -120,6 +274,11 @@ static void udp_event(int fd, unsigned events, void *arg)
 static void conn_close(struct fdns_conn *c)
 {
 	struct fdns_server *s = c->s;
+	for (struct delayed *d = s->delayed, *next; d; d = next) {
+		next = d->next;
+		if (d->conn == c)
+			delayed_unlink(d);
+	}
 	for (struct fdns_conn **pp = &s->conns; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
@@ -177,7 +336,23 @@ static int tcp_query(struct fdns_conn *c, const uint8_t *q, size_t len)
 	lg.server = c->local;
 	lg.query = q;
 	lg.query_len = len;
-	if (fdns_answer_log(c->s->zone, q, len, 0, &resp, &rlen, &lg) == 0) {
+	if (fdns_answer_log(c->s->zone, q, len, 0, FDNS_TCP, &resp, &rlen, &lg) == 0 && resp) {
+		if (is_fault(&lg, FDNS_ACT_DELAY)) {
+			rc = delay_answer(c->s, c, NULL, 0, resp, rlen, lg.delay_us);
+			if (rc == 0) {
+				lg.resp = c->s->delayed->resp;
+				lg.resp_len = rlen;
+			}
+			resp = NULL;
+			/* A failed timer costs this answer, not the connection. */
+			if (rc < 0) {
+				lg.rcode = -1;
+				lg.error = strerror(-rc);
+				rc = 0;
+			}
+			emit(c->s, &lg);
+			return 0;
+		}
 		rc = out_append(c, resp, rlen);
 		if (rc < 0) {
 			lg.rcode = -1;
@@ -402,8 +577,10 @@ int fdns_server_new(struct fdns_server **sp, struct sl_loop *loop, struct fdns_z
 	socklen_t sslen = 0;
 	struct fdns_server *s = calloc(1, sizeof(*s));
 
-	if (s)
-		s->udp_fd = s->tcp_fd = -1;
+	if (s) {
+		s->udp_fd = s->tcp_fd = s->alt_fd = -1;
+		s->hist_max = FDNS_HISTORY_DEFAULT;
+	}
 	if (!s || !(s->rx = malloc(UDP_RX_MAX))) {
 		rc = -ENOMEM;
 		set_err(err, errlen, "fdns server: %s", strerror(ENOMEM));
@@ -453,12 +630,34 @@ out:
 	return rc;
 }
 
+void fdns_server_local(const struct fdns_server *s, struct sockaddr_storage *ss)
+{
+	*ss = s->udp_local;
+}
+
+void fdns_server_stop_tcp(struct fdns_server *s)
+{
+	while (s->conns)
+		conn_close(s->conns);
+	if (s->tcp_reg)
+		sl_loop_fd_del(s->loop, s->tcp_fd);
+	s->tcp_reg = 0;
+	if (s->tcp_fd >= 0)
+		close(s->tcp_fd);
+	s->tcp_fd = -1;
+}
+
 void fdns_server_free(struct fdns_server *s)
 {
 	if (!s)
 		return;
+	while (s->delayed)
+		delayed_unlink(s->delayed);
 	while (s->conns)
 		conn_close(s->conns);
+	if (s->alt_fd >= 0)
+		close(s->alt_fd);
+	free(s->hist);
 	if (s->udp_reg)
 		sl_loop_fd_del(s->loop, s->udp_fd);
 	if (s->tcp_reg)

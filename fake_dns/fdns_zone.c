@@ -1,5 +1,6 @@
 /* fdns_zone.c: the fake DNS zone store: master-file text parsed with ldns, records kept
- * in file order, case-insensitive lookups by owner and type. */
+ * in file order, case-insensitive lookups by owner and type; the zone's answer options,
+ * fault rules and changes staged for later. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -19,6 +20,17 @@ struct fdns_zone {
 	size_t n, cap;
 	const ldns_rr *soa;    /* first IN SOA in rr, or synth */
 	ldns_rr *synth;        /* only when the zone has no SOA of its own */
+	int shuffle, additional;
+	uint64_t rng;          /* splitmix64 state of the shuffle */
+	struct fdns_rules *rules;
+	struct fdns_staged *staged;
+};
+
+struct fdns_staged {
+	struct fdns_zone *zone, *change;
+	int replace, applied;
+	void *user;
+	struct fdns_staged *next;
 };
 
 static int lc(int c)
@@ -174,6 +186,9 @@ int fdns_zone_new(struct fdns_zone **zp)
 	rc = rebuild_soa(z);
 	if (rc < 0)
 		goto out;
+	rc = fdns_rules_new(&z->rules);
+	if (rc < 0)
+		goto out;
 	*zp = z;
 	z = NULL;
 out:
@@ -189,7 +204,87 @@ void fdns_zone_free(struct fdns_zone *z)
 		ldns_rr_free(z->rr[i]);
 	free(z->rr);
 	ldns_rr_free(z->synth);
+	fdns_rules_free(z->rules);
+	while (z->staged) {
+		struct fdns_staged *h = z->staged;
+		z->staged = h->next;
+		fdns_zone_free(h->change);
+		free(h);
+	}
 	free(z);
+}
+
+void fdns_zone_set_shuffle(struct fdns_zone *z, int on, uint64_t seed)
+{
+	z->shuffle = on;
+	z->rng = seed;
+}
+
+void fdns_zone_set_additional(struct fdns_zone *z, int on)
+{
+	z->additional = on;
+}
+
+int fdns_zone_additional(const struct fdns_zone *z)
+{
+	return z->additional;
+}
+
+int fdns_zone_shuffled(const struct fdns_zone *z)
+{
+	return z->shuffle;
+}
+
+/* splitmix64: tiny, and the same sequence on every platform for one seed. */
+size_t fdns_zone_rand(struct fdns_zone *z, size_t n)
+{
+	uint64_t x = (z->rng += 0x9E3779B97F4A7C15ull);
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+	x ^= x >> 31;
+	return n ? (size_t)(x % n) : 0;
+}
+
+struct fdns_rules *fdns_zone_rules(struct fdns_zone *z)
+{
+	return z->rules;
+}
+
+int fdns_zone_add_fault(struct fdns_zone *z, const struct fdns_fault *f, char *err,
+			size_t errlen)
+{
+	return fdns_rules_add(z->rules, f, err, errlen);
+}
+
+int fdns_zone_stage(struct fdns_zone *z, struct fdns_zone *change, int replace, void *user,
+		    struct fdns_staged **hp)
+{
+	struct fdns_staged *h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	*h = (struct fdns_staged){ .zone = z, .change = change, .replace = replace,
+				   .user = user, .next = z->staged };
+	z->staged = h;
+	*hp = h;
+	return 0;
+}
+
+int fdns_staged_apply(struct fdns_staged *h)
+{
+	if (h->applied)
+		return 0;
+	h->applied = 1;
+	return fdns_zone_merge(h->zone, h->change, h->replace);
+}
+
+void *fdns_staged_user(const struct fdns_staged *h)
+{
+	return h->user;
+}
+
+size_t fdns_staged_count(const struct fdns_staged *h)
+{
+	return h->change->n;
 }
 
 static int is_dup(const struct fdns_zone *z, const ldns_rr *rr)
@@ -228,6 +323,42 @@ static int commit(struct fdns_zone *z, ldns_rr_list *batch)
 	}
 	ldns_rr_list_set_rr_count(batch, 0);
 	return rebuild_soa(z);
+}
+
+int fdns_zone_merge(struct fdns_zone *z, const struct fdns_zone *src, int replace)
+{
+	int rc = 0;
+	ldns_rr_list *batch = ldns_rr_list_new();
+	if (!batch)
+		return -ENOMEM;
+	for (size_t i = 0; i < src->n; i++) {
+		ldns_rr *c = ldns_rr_clone(src->rr[i]);
+		if (!c || !ldns_rr_list_push_rr(batch, c)) {
+			ldns_rr_free(c);
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	/* Room first, so that nothing fails once the old records are gone. */
+	size_t need = (replace ? 0 : z->n) + src->n;
+	if (need > z->cap) {
+		ldns_rr **v = realloc(z->rr, need * sizeof(*v));
+		if (!v) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		z->rr = v;
+		z->cap = need;
+	}
+	if (replace) {
+		for (size_t i = 0; i < z->n; i++)
+			ldns_rr_free(z->rr[i]);
+		z->n = 0;
+	}
+	rc = commit(z, batch);
+out:
+	ldns_rr_list_deep_free(batch);
+	return rc;
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -365,5 +496,51 @@ out:
 	ldns_rdf_deep_free(org);
 	ldns_rdf_deep_free(prev);
 	ldns_rr_list_deep_free(batch);
+	return rc;
+}
+
+int fdns_zone_load_file(struct fdns_zone *z, const char *path, const char *origin,
+			uint32_t default_ttl, char *err, size_t errlen)
+{
+	int rc = 0;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		rc = -errno;
+		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			char *p = realloc(buf, cap += 65536);
+			if (!p) {
+				rc = -ENOMEM;
+				set_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
+				goto out;
+			}
+			buf = p;
+		}
+		size_t n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		rc = -EIO;
+		set_err(err, errlen, "%s: read error", path);
+		goto out;
+	}
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len)) {
+		rc = -EINVAL;
+		set_err(err, errlen, "%s: not a text file (NUL byte)", path);
+		goto out;
+	}
+	rc = fdns_zone_load_text(z, buf, origin, default_ttl, path, 1, err, errlen);
+out:
+	if (f)
+		fclose(f);
+	free(buf);
 	return rc;
 }

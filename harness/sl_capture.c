@@ -137,9 +137,26 @@ size_t sl_capture_frames(const struct sl_capture *c)
 	return c->n;
 }
 
-/* Finds the transport payload of a frame; fills src/dst strings. Returns 0 or -1. */
-static int frame_payload(const struct sl_capture *c, const struct frame *f, int *proto,
-			 char *src, char *dst, const unsigned char **pl, size_t *pllen)
+/* One frame's layer 4 as matching needs it. */
+struct l4 {
+	int proto;                       /* 17 udp, 6 tcp, 1 icmp, 58 icmpv6 */
+	char src[SL_ADDRSTRLEN], dst[SL_ADDRSTRLEN];  /* ports 0 for ICMP */
+	const unsigned char *pl;         /* udp/tcp payload, or the whole ICMP message */
+	size_t len;
+	uint32_t seq;                    /* tcp */
+	unsigned flags;                  /* tcp */
+};
+
+static void set_port(struct sockaddr_storage *s, uint16_t port)
+{
+	if (s->ss_family == AF_INET)
+		((struct sockaddr_in *)s)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)s)->sin6_port = htons(port);
+}
+
+/* Finds the layer 4 of a frame. Returns 0, or -1 for what we do not match. */
+static int frame_l4(const struct sl_capture *c, const struct frame *f, struct l4 *o)
 {
 	const unsigned char *p = f->data;
 	size_t n = f->caplen;
@@ -160,10 +177,10 @@ static int frame_payload(const struct sl_capture *c, const struct frame *f, int 
 		return -1;
 	}
 	struct sockaddr_storage s = { 0 }, d = { 0 };
-	size_t l4off;
+	size_t l4off, end;
 	int l4;
 	if (etype == 0x0800 && n >= 20) {
-		size_t ihl = (size_t)(p[0] & 0x0f) * 4;
+		size_t ihl = (size_t)(p[0] & 0x0f) * 4, tot = (size_t)(p[2] << 8 | p[3]);
 		if (ihl < 20 || n < ihl)
 			return -1;
 		l4 = p[9];
@@ -172,6 +189,7 @@ static int frame_payload(const struct sl_capture *c, const struct frame *f, int 
 		memcpy(&si->sin_addr, p + 12, 4);
 		memcpy(&di->sin_addr, p + 16, 4);
 		l4off = ihl;
+		end = tot >= ihl && tot <= n ? tot : n;
 	} else if (etype == 0x86dd && n >= 40) {
 		l4 = p[6];
 		struct sockaddr_in6 *si = (void *)&s, *di = (void *)&d;
@@ -179,56 +197,146 @@ static int frame_payload(const struct sl_capture *c, const struct frame *f, int 
 		memcpy(&si->sin6_addr, p + 8, 16);
 		memcpy(&di->sin6_addr, p + 24, 16);
 		l4off = 40;
+		size_t plen = (size_t)(p[4] << 8 | p[5]);
+		end = 40 + plen <= n ? 40 + plen : n;
 	} else {
 		return -1;
 	}
-	if (l4 != 17 || n < l4off + 8)
-		return -1;
 	const unsigned char *u = p + l4off;
-	uint16_t sport = (uint16_t)(u[0] << 8 | u[1]), dport = (uint16_t)(u[2] << 8 | u[3]);
-	if (s.ss_family == AF_INET) {
-		((struct sockaddr_in *)&s)->sin_port = htons(sport);
-		((struct sockaddr_in *)&d)->sin_port = htons(dport);
+	size_t ulen = end - l4off;
+	memset(o, 0, sizeof(*o));
+	o->proto = l4;
+	if ((l4 == 1 && s.ss_family == AF_INET) || (l4 == 58 && s.ss_family == AF_INET6)) {
+		if (ulen < 8)
+			return -1;
+		o->pl = u;
+		o->len = ulen;
+	} else if (l4 == 17 || l4 == 6) {
+		size_t hl = 8;
+		if (ulen < 8)
+			return -1;
+		set_port(&s, (uint16_t)(u[0] << 8 | u[1]));
+		set_port(&d, (uint16_t)(u[2] << 8 | u[3]));
+		if (l4 == 6) {
+			if (ulen < 20 || (hl = (size_t)(u[12] >> 4) * 4) < 20 || ulen < hl)
+				return -1;
+			o->seq = (uint32_t)u[4] << 24 | (uint32_t)u[5] << 16 | (uint32_t)u[6] << 8 | u[7];
+			o->flags = u[13];
+		}
+		o->pl = u + hl;
+		o->len = ulen - hl;
 	} else {
-		((struct sockaddr_in6 *)&s)->sin6_port = htons(sport);
-		((struct sockaddr_in6 *)&d)->sin6_port = htons(dport);
+		return -1;
 	}
-	sl_addr_fmt((void *)&s, src, SL_ADDRSTRLEN);
-	sl_addr_fmt((void *)&d, dst, SL_ADDRSTRLEN);
-	*proto = 17;
-	*pl = u + 8;
-	*pllen = n - l4off - 8;
+	sl_addr_fmt((void *)&s, o->src, SL_ADDRSTRLEN);
+	sl_addr_fmt((void *)&d, o->dst, SL_ADDRSTRLEN);
 	return 0;
+}
+
+/* TCP flows seen so far: the initial sequence number of each direction (the latest SYN
+ * wins, so a reused 4-tuple starts over). */
+struct flow {
+	char src[SL_ADDRSTRLEN], dst[SL_ADDRSTRLEN];
+	uint32_t isn;
+};
+
+static struct flow *flow_find(struct flow *fl, size_t n, const struct l4 *x)
+{
+	for (size_t i = n; i-- > 0;)
+		if (!strcmp(fl[i].src, x->src) && !strcmp(fl[i].dst, x->dst))
+			return &fl[i];
+	return NULL;
+}
+
+static int same_ends(const struct sl_fp *fp, const struct l4 *x)
+{
+	return fp->proto == x->proto && !fp->frame && !strcmp(fp->src, x->src) &&
+	       !strcmp(fp->dst, x->dst);
+}
+
+/* Earliest unmatched fingerprint accepted by want(); every one when all. */
+static void match_events(struct sl_evlog *log, const struct l4 *x, unsigned frame, int all,
+			 int (*want)(const struct sl_fp *fp, const struct l4 *x, const void *arg),
+			 const void *arg)
+{
+	size_t nev = sl_evlog_count(log);
+	for (size_t e = 0; e < nev; e++) {
+		struct sl_event *ev = sl_evlog_get(log, e);
+		for (int k = 0; k < 2; k++) {
+			struct sl_fp *fp = &ev->fp[k];
+			if (same_ends(fp, x) && want(fp, x, arg)) {
+				fp->frame = frame;
+				if (!all)
+					return;
+			}
+		}
+	}
+}
+
+static int want_hash(const struct sl_fp *fp, const struct l4 *x, const void *arg)
+{
+	const uint64_t *h = arg;
+	return !fp->has_off && fp->len == x->len && fp->hash == *h;
+}
+
+static int want_rst(const struct sl_fp *fp, const struct l4 *x, const void *arg)
+{
+	(void)x;
+	(void)arg;
+	return fp->has_off && (fp->tcp_flags & 0x04);
+}
+
+/* A TCP message goes with the segment that carries its first byte. */
+static int want_off(const struct sl_fp *fp, const struct l4 *x, const void *arg)
+{
+	const unsigned long long *rel = arg;
+	return fp->has_off && !fp->tcp_flags && fp->off >= *rel && fp->off < *rel + x->len;
 }
 
 void sl_capture_match(struct sl_capture *c, struct sl_evlog *log)
 {
-	size_t nev = sl_evlog_count(log);
+	struct flow *fl = NULL;
+	size_t nfl = 0;
 	for (size_t i = 0; i < c->n; i++) {
-		char src[SL_ADDRSTRLEN], dst[SL_ADDRSTRLEN];
-		const unsigned char *pl;
-		size_t pllen;
-		int proto;
-		if (frame_payload(c, &c->fr[i], &proto, src, dst, &pl, &pllen) < 0)
+		struct l4 x;
+		unsigned frame = (unsigned)i + 1;
+		if (frame_l4(c, &c->fr[i], &x) < 0)
 			continue;
-		uint64_t h = sl_fp_hash(pl, pllen);
-		/* Earliest unmatched event with this datagram: retransmissions carry the same
-		 * bytes, and are logged in the order they were captured. */
-		for (size_t e = 0; e < nev; e++) {
-			struct sl_event *ev = sl_evlog_get(log, e);
-			int done = 0;
-			for (int k = 0; k < 2 && !done; k++) {
-				struct sl_fp *fp = &ev->fp[k];
-				if (fp->proto == proto && !fp->frame && fp->len == pllen &&
-				    fp->hash == h && !strcmp(fp->src, src) && !strcmp(fp->dst, dst)) {
-					fp->frame = (unsigned)i + 1;
-					done = 1;
-				}
+		if (x.proto == 17) {
+			/* Retransmissions carry the same bytes and were logged in capture order. */
+			uint64_t h = sl_fp_hash(x.pl, x.len);
+			match_events(log, &x, frame, 0, want_hash, &h);
+		} else if (x.proto == 1 || x.proto == 58) {
+			unsigned char m[1500];
+			size_t n = x.len < sizeof(m) ? x.len : sizeof(m);
+			memcpy(m, x.pl, n);
+			m[2] = m[3] = 0;
+			uint64_t h = sl_fp_hash(m, n);
+			x.len = n;
+			match_events(log, &x, frame, 0, want_hash, &h);
+		} else if (x.flags & 0x02) {            /* SYN: a direction starts */
+			struct flow *f = flow_find(fl, nfl, &x);
+			if (!f) {
+				struct flow *g = realloc(fl, (nfl + 1) * sizeof(*fl));
+				if (!g)
+					continue;
+				fl = g;
+				f = &fl[nfl++];
+				snprintf(f->src, sizeof(f->src), "%s", x.src);
+				snprintf(f->dst, sizeof(f->dst), "%s", x.dst);
 			}
-			if (done)
-				break;
+			f->isn = x.seq;
+		} else if (x.flags & 0x04) {
+			match_events(log, &x, frame, 0, want_rst, NULL);
+		} else if (x.len) {
+			struct flow *f = flow_find(fl, nfl, &x);
+			if (!f)
+				continue;
+			unsigned long long rel = (uint32_t)(x.seq - f->isn - 1);
+			match_events(log, &x, frame, 1, want_off, &rel);
 		}
 	}
+	free(fl);
 }
 
 int sl_capture_write(struct sl_capture *c, const char *path, const struct sl_clock *clk,

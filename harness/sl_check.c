@@ -1,4 +1,6 @@
 /* sl_check.c: explicit checks and the invariants every scenario runs, over the event log. */
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,8 +163,15 @@ void sl_check_route(const struct sl_evlog *l, const char *method, const char *co
 		say(o, "%s%s", i ? " -> " : "", seen[i]);
 		add_ev(o, first_ev[i]);
 	}
-	if (!nseen)
+	if (!nseen) {
+		/* Nothing reached a peer: the DNS exchanges are what the SUT did instead. */
 		say(o, "none");
+		for (size_t i = 0; i < sl_evlog_count(l) && o->nev < 8; i++) {
+			const struct sl_event *e = sl_evlog_get(l, i);
+			if (e->kind == SL_EV_DNS)
+				add_ev(o, e->idx);
+		}
+	}
 }
 
 struct group {
@@ -274,6 +283,75 @@ void sl_check_branches(const struct sl_evlog *l, double timer_b_s, struct sl_che
 		    "CSeq kept; %u retransmission(s) kept their branch", attempts, retrans);
 }
 
+/* The peer's first request with branch and method, or NULL. */
+static const struct sl_event *first_with_branch(const struct sl_evlog *l, const char *branch,
+						const char *method)
+{
+	for (size_t i = 0; i < sl_evlog_count(l); i++) {
+		const struct sl_event *e = sl_evlog_get(l, i);
+		if (is_request_to_peer(e) && e->branch && !strcmp(e->branch, branch) &&
+		    !strcmp(e->method, method))
+			return e;
+	}
+	return NULL;
+}
+
+/* RFC 3261 17.1.1.3: a non-2xx final to an INVITE is ACKed by the client transaction, with
+ * the INVITE's branch, to the server that answered. Returns the ACKs judged. */
+static unsigned check_non2xx_acks(const struct sl_evlog *l, struct sl_check_out *o)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < sl_evlog_count(l); i++) {
+		const struct sl_event *f = sl_evlog_get(l, i);
+		if (f->kind != SL_EV_SIP_TX || f->status < 300 || !f->branch || !f->cseq_method ||
+		    strcmp(f->cseq_method, "INVITE"))
+			continue;
+		const struct sl_event *inv = first_with_branch(l, f->branch, "INVITE");
+		if (!inv)
+			continue; /* a response to nothing the SUT sent: not this check's business */
+		/* Judge the first final of each branch only (retransmissions get the same ACK). */
+		int again = 0;
+		for (size_t k = 0; k < i && !again; k++) {
+			const struct sl_event *p = sl_evlog_get(l, k);
+			again = p->kind == SL_EV_SIP_TX && p->status >= 200 && p->branch &&
+				!strcmp(p->branch, f->branch) && p->cseq_method &&
+				!strcmp(p->cseq_method, "INVITE");
+		}
+		if (again)
+			continue;
+		o->seen |= 2;
+		n++;
+		add_ev(o, f->idx);
+		const struct sl_event *ack = NULL, *other = NULL;
+		for (size_t k = i + 1; k < sl_evlog_count(l) && !ack; k++) {
+			const struct sl_event *e = sl_evlog_get(l, k);
+			if (!is_request_to_peer(e) || strcmp(e->method, "ACK"))
+				continue;
+			if (e->branch && !strcmp(e->branch, f->branch))
+				ack = e;
+			else if (!other && e->call_id && inv->call_id && e->server && f->server &&
+				 !strcmp(e->server, f->server) &&
+				 !strcmp(e->call_id, inv->call_id) && e->cseq == inv->cseq)
+				other = e;
+		}
+		if (ack) {
+			add_ev(o, ack->idx);
+			continue; /* where it went: the branch loop above */
+		}
+		o->pass = 0;
+		if (other) {
+			say(o, "the %d from %s to INVITE branch %s was ACKed with another branch, %s "
+			    "(a non-2xx ACK belongs to the INVITE's transaction). ", f->status,
+			    f->server ? f->server : "?", f->branch, other->branch ? other->branch : "-");
+			add_ev(o, other->idx);
+		} else {
+			say(o, "the %d from %s to INVITE branch %s was never ACKed. ", f->status,
+			    f->server ? f->server : "?", f->branch);
+		}
+	}
+	return n;
+}
+
 void sl_check_same_server(const struct sl_evlog *l, double timer_b_s, struct sl_check_out *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -310,7 +388,151 @@ void sl_check_same_server(const struct sl_evlog *l, double timer_b_s, struct sl_
 			break;
 		}
 	}
+	n += check_non2xx_acks(l, o);
 	if (o->pass)
 		say(o, "%u retransmission(s), ACK(s) and CANCEL(s) all reached the server that got "
 		    "their transaction", n);
+}
+
+void sl_check_request_uri(const struct sl_evlog *l, struct sl_check_out *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->pass = 1;
+	unsigned n = 0;
+	for (size_t i = 0; i < sl_evlog_count(l); i++) {
+		const struct sl_event *e = sl_evlog_get(l, i);
+		if (!is_request_to_peer(e))
+			continue;
+		int given = 0;
+		for (size_t k = 0; k < i && !given; k++) {
+			const struct sl_event *q = sl_evlog_get(l, k);
+			given = q->kind == SL_EV_SUT_REQ && q->uri && e->uri && !strcmp(q->uri, e->uri);
+		}
+		n++;
+		o->seen |= 1;
+		if (given)
+			continue;
+		if (o->pass)
+			add_ev(o, e->idx);
+		else if (o->nev < 8)
+			add_ev(o, e->idx);
+		o->pass = 0;
+		say(o, "%s at %s carries Request-URI %s, which the SUT was never given. ", e->method,
+		    e->server ? e->server : "?", e->uri ? e->uri : "(none)");
+	}
+	if (o->pass)
+		say(o, "%u request(s) at the peers, each with a Request-URI the SUT was given", n);
+}
+
+/* Regularized upper incomplete gamma Q(a, x) (Numerical Recipes: series below a + 1,
+ * continued fraction above). */
+static double gamma_q(double a, double x)
+{
+	if (x <= 0)
+		return 1.0;
+	double gln = lgamma(a);
+	if (x < a + 1) {
+		double ap = a, sum = 1.0 / a, del = sum;
+		for (int i = 0; i < 1000; i++) {
+			ap += 1;
+			del *= x / ap;
+			sum += del;
+			if (fabs(del) < fabs(sum) * 1e-15)
+				break;
+		}
+		return 1.0 - sum * exp(-x + a * log(x) - gln);
+	}
+	double b = x + 1 - a, c = 1.0 / 1e-300, d = 1.0 / b, h = d;
+	for (int i = 1; i < 1000; i++) {
+		double an = -i * (i - a);
+		b += 2;
+		d = an * d + b;
+		if (fabs(d) < 1e-300)
+			d = 1e-300;
+		c = b + an / c;
+		if (fabs(c) < 1e-300)
+			c = 1e-300;
+		d = 1.0 / d;
+		double del = d * c;
+		h *= del;
+		if (fabs(del - 1.0) < 1e-15)
+			break;
+	}
+	return exp(-x + a * log(x) - gln) * h;
+}
+
+double sl_chi2_sf(double x, unsigned df)
+{
+	return gamma_q(df / 2.0, x / 2.0);
+}
+
+int sl_check_weights(const struct sl_evlog *l, const char *method,
+		     const struct sl_weight_want *want, size_t n, double p_min,
+		     struct sl_check_out *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (n < 2 || n > 64) {
+		say(o, "expect_weights needs 2 to 64 destinations");
+		return -EINVAL;
+	}
+	unsigned count[64] = { 0 }, total = 0, stray = 0;
+	double wsum = 0;
+	for (size_t j = 0; j < n; j++) {
+		if (!(want[j].weight > 0)) {
+			say(o, "weight of %s must be > 0", want[j].dest);
+			return -EINVAL;
+		}
+		wsum += want[j].weight;
+	}
+	for (size_t i = 0; i < sl_evlog_count(l); i++) {
+		const struct sl_event *e = sl_evlog_get(l, i);
+		if (!is_request_to_peer(e) || !e->call_id ||
+		    (method ? strcmp(e->method, method) :
+			      (!strcmp(e->method, "ACK") || !strcmp(e->method, "CANCEL"))))
+			continue;
+		int seen_before = 0;
+		for (size_t k = 0; k < i && !seen_before; k++) {
+			const struct sl_event *p = sl_evlog_get(l, k);
+			seen_before = is_request_to_peer(p) && p->call_id &&
+				      !strcmp(p->call_id, e->call_id) && !strcmp(p->method, e->method);
+		}
+		if (seen_before)
+			continue;
+		char d[80];
+		dest_of(e, d, sizeof(d));
+		total++;
+		size_t j = 0;
+		while (j < n && strcmp(d, want[j].dest))
+			j++;
+		if (j < n) {
+			count[j]++;
+		} else {
+			if (!stray)
+				say(o, "a first attempt went to %s, which has no weight here; ", d);
+			stray++;
+			add_ev(o, e->idx);
+		}
+	}
+	for (size_t j = 0; j < n; j++)
+		if (total * want[j].weight / wsum < 5) {
+			say(o, "%u transaction(s) give %s an expected count of %.1f: at least 5 are "
+			    "needed for a chi-square test; send more requests", total, want[j].dest,
+			    total * want[j].weight / wsum);
+			return -EINVAL;
+		}
+	double chi2 = 0;
+	for (size_t j = 0; j < n; j++) {
+		double exp_n = total * want[j].weight / wsum;
+		chi2 += (count[j] - exp_n) * (count[j] - exp_n) / exp_n;
+	}
+	double p = sl_chi2_sf(chi2, (unsigned)n - 1);
+	o->seen = 1;
+	o->pass = !stray && p > p_min;
+	say(o, "first attempts of %u transactions: ", total);
+	for (size_t j = 0; j < n; j++)
+		say(o, "%s%s %u (expected %.1f)", j ? ", " : "", want[j].dest, count[j],
+		    total * want[j].weight / wsum);
+	say(o, "; chi-square %.2f, %zu degrees of freedom, p = %.3g (%s %g)", chi2, n - 1, p,
+	    p > p_min ? "above" : "not above", p_min);
+	return 0;
 }

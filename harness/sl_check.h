@@ -50,4 +50,24 @@ void sl_check_branches(const struct sl_evlog *l, double timer_b_s, struct sl_che
 void sl_check_same_server(const struct sl_evlog *l, double timer_b_s, struct sl_check_out *o);
 /* seen bits: 1 retransmissions, 2 non-2xx ACKs, 4 CANCELs were observed. */
 
+/* Invariant: the Request-URI of every request at a peer (ACK and CANCEL included) is one
+ * the scenario gave the SUT with send{} (TXN-URI: DNS results never rewrite it).
+ * seen bit 1: some request reached a peer. */
+void sl_check_request_uri(const struct sl_evlog *l, struct sl_check_out *o);
+
+struct sl_weight_want {
+	const char *dest;    /* "127.0.0.2:5060/udp" */
+	double weight;       /* expected share, any scale; > 0 */
+};
+
+/* SRV weights: for every transaction (Call-ID) of method (every method but ACK/CANCEL
+ * when NULL) the destination of its first attempt is counted; a chi-square goodness-of-fit
+ * test against the weights passes when p > p_min. A first attempt at a destination not in
+ * want fails. Returns -EINVAL (detail says why) when an expected count is below 5. */
+int sl_check_weights(const struct sl_evlog *l, const char *method,
+		     const struct sl_weight_want *want, size_t n, double p_min,
+		     struct sl_check_out *o);
+/* Upper tail of the chi-square distribution with df degrees of freedom at x. */
+double sl_chi2_sf(double x, unsigned df);
+
 #endif

@@ -118,6 +118,11 @@ int sl_clock_calibrated(const struct sl_clock *c)
 	return c->calibrated;
 }
 
+uint64_t sl_clock_rtt_us(const struct sl_clock *c)
+{
+	return c->calibrated ? c->rtt_us : 0;
+}
+
 int sl_clock_jump(struct sl_clock *c, double seconds)
 {
 	if (seconds < 0 || c->njumps >= MAX_JUMPS)

@@ -22,6 +22,9 @@ double sl_clock_rate(const struct sl_clock *c);
 uint64_t sl_clock_calibrate(struct sl_clock *c, uint64_t t_send_us, uint64_t t_recv_us,
 			    int64_t sut_ns);
 int sl_clock_calibrated(const struct sl_clock *c);
+/* Round trip (worker us) of the winning handshake sample; its half times R bounds the
+ * error of every SUT timestamp. 0 before calibration. */
+uint64_t sl_clock_rtt_us(const struct sl_clock *c);
 
 /* Jumps the SUT clock forward by seconds (writes the file, remembers when). */
 int sl_clock_jump(struct sl_clock *c, double seconds);

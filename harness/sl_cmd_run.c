@@ -14,6 +14,7 @@
 #include "sl_catalogue.h"
 #include "sl_cmd.h"
 #include "sl_lua.h"
+#include "sl_sut.h"
 #include "sl_worker.h"
 
 struct list {
@@ -127,9 +128,19 @@ void sl_cmd_run_usage(FILE *f)
 		"                 adapter .so\n"
 		"  --rate R       the SUT's clock runs R times faster than real time (default 100)\n"
 		"  --timeout S    wall-clock watchdog per scenario in seconds (default 20)\n"
+		"  --max-sut-time S  SUT seconds a transaction may stay open, beyond the\n"
+		"                 scenario's advance()s (default 3600)\n"
+		"  --sut exec:'CMD {uri} {method}'  any command that sends one request and exits\n"
+		"                 (docs/adapters.md: how its exit status and output map)\n"
 		"  --seed S       base seed for the SUT's randomness (default 1)\n"
 		"  -q             print only failures and the summary\n"
-		"Exit status: 0 all checks passed, 1 some failed or errored, 2 usage or input error.\n");
+		"  -v             also print each passing check\n"
+		"  --pcapng       also write DIR/pcap/<id>.pcapng, packets commented with their\n"
+		"                 scenario step and checks (DIR/junit.xml and DIR/report.html are\n"
+		"                 always written)\n"
+		"Exit status: 0 all checks passed, 1 some failed or errored, 2 usage or input error\n"
+		"(an adapter that cannot be loaded is one), 130/143 interrupted by SIGINT/SIGTERM\n"
+		"(results.json then lists the scenarios finished before the signal).\n");
 }
 
 void sl_cmd_list_usage(FILE *f)
@@ -141,11 +152,12 @@ void sl_cmd_list_usage(FILE *f)
 static int resolve_sut(const struct sl_paths *p, const char *sut, char *out, size_t len)
 {
 	if (!strncmp(sut, "exec:", 5)) {
-		fprintf(stderr, "siploc: --sut exec:... adapters are not implemented yet "
-			"(use a library adapter .so)\n");
-		return -1;
-	}
-	if (strchr(sut, '/'))
+		if (!sut[5] || strchr(sut, '\n')) {
+			fprintf(stderr, "siploc: --sut exec: needs a one-line command\n");
+			return -1;
+		}
+		snprintf(out, len, "%s/adapters/exec.so", p->bindir);
+	} else if (strchr(sut, '/'))
 		snprintf(out, len, "%s", sut);
 	else
 		snprintf(out, len, "%s/adapters/%s.so", p->bindir, sut);
@@ -176,20 +188,27 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 		{ "rate", required_argument, 0, 'r' }, { "timeout", required_argument, 0, 't' },
 		{ "seed", required_argument, 0, 'S' }, { "help", no_argument, 0, 'h' },
 		{ "jobs", required_argument, 0, 'j' }, { "shard", required_argument, 0, 'K' },
-		{ "repeat", required_argument, 0, 'R' }, { 0, 0, 0, 0 },
+		{ "repeat", required_argument, 0, 'R' },
+		{ "max-sut-time", required_argument, 0, 'M' },
+		{ "pcapng", no_argument, 0, 'P' }, { "verbose", no_argument, 0, 'v' },
+		{ 0, 0, 0, 0 },
 	};
 	const char *sut = "ref", *out = "out";
-	double rate = 100, timeout = 20, seed = 1;
+	double rate = 100, timeout = 20, seed = 1, max_sut = 3600;
 	int quiet = 0, c;
+	int verbose = 0, pcapng = 0; /* -v, --pcapng: reports/ */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+qj:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+qvj:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': sut = optarg; break;
 		case 'o': out = optarg; break;
 		case 'r': if (parse_num("--rate", optarg, 1, 10000, &rate)) return 2; break;
 		case 't': if (parse_num("--timeout", optarg, 1, 86400, &timeout)) return 2; break;
 		case 'S': if (parse_num("--seed", optarg, 0, 4294967295.0, &seed)) return 2; break;
+		case 'M': if (parse_num("--max-sut-time", optarg, 1, 1e7, &max_sut)) return 2; break;
 		case 'q': quiet = 1; break;
+		case 'v': verbose = 1; break;
+		case 'P': pcapng = 1; break;
 		case 'h': sl_cmd_run_usage(stdout); return 0;
 		case 'j': case 'K': case 'R':
 			fprintf(stderr, "siploc run: %s is not implemented yet\n", argv[optind - 1]);
@@ -203,6 +222,11 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 	snprintf(runner, sizeof(runner), "%s/siploc-sut", p->bindir);
 	if (access(runner, X_OK) < 0) {
 		fprintf(stderr, "siploc: SUT runner %s: %s (run make)\n", runner, strerror(errno));
+		return 2;
+	}
+	char perr[1024];
+	if (sl_sut_probe(runner, adapter, 10, perr, sizeof(perr)) < 0) {
+		fprintf(stderr, "siploc: SUT '%s': %s\n", sut, perr);
 		return 2;
 	}
 	struct sl_catalogue *cat = NULL;
@@ -229,8 +253,12 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 		goto out;
 	}
 	int color = isatty(1) && !getenv("NO_COLOR");
+	color |= (isatty(1) ? RPT_CON_TTY : 0) | (verbose ? RPT_CON_VERBOSE : 0) |
+		 (quiet ? RPT_CON_QUIET : 0);
 	int input_error = 0;
-	struct sl_worker_opts wo = { runner, adapter, out, rate, timeout, (unsigned)seed };
+	struct sl_worker_opts wo = { runner, adapter, out, rate, timeout, (unsigned)seed,
+				     max_sut, strncmp(sut, "exec:", 5) ? NULL : sut + 5 };
+	sl_worker_catch_signals();
 	json_t *run = rpt_run_new(SIPLOC_VERSION, sut, "", rate);
 	/* Read every declaration first: ids must be unique and a bad file is reported
 	 * before anything runs (it still gets its error line in the results). */
@@ -254,7 +282,8 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 			}
 		}
 	}
-	for (size_t i = 0; i < files.n; i++) {
+	rpt_console_progress(stdout, run, files.n, color);
+	for (size_t i = 0; i < files.n && !sl_worker_interrupted(); i++) {
 		json_t *res;
 		if (errs[i]) {
 			char id[256];
@@ -263,6 +292,8 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 			res = sl_worker_error_result(id, files.v[i], errs[i]);
 		} else {
 			res = sl_worker_run(&wo, cat, files.v[i], meta[i].id);
+			if (!res)
+				break; /* interrupted: the scenario did not finish */
 		}
 		json_t *s = json_object_get(res, "sut");
 		if (s) {
@@ -274,6 +305,7 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 		if (!quiet || !v || strcmp(v, "pass"))
 			rpt_console_scenario(stdout, res, i + 1, files.n, color);
 		rpt_run_add(run, res);
+		rpt_console_progress(stdout, run, files.n, color);
 	}
 	size_t nreq = sl_catalogue_count(cat);
 	struct rpt_req *reqs = calloc(nreq, sizeof(*reqs));
@@ -287,10 +319,19 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 	rc = rpt_json_write(run, path, err, sizeof(err)) < 0 ? 2 : rpt_exit_status(run);
 	if (rc == 2)
 		fprintf(stderr, "siploc: %s\n", err);
+	else if (rpt_write_all(run, out, pcapng ? RPT_PCAPNG : 0, err, sizeof(err)) < 0) {
+		fprintf(stderr, "siploc: %s\n", err);
+		rc = 2;
+	}
 	rpt_console_summary(stdout, run, color);
 	printf("results: %s\n", path);
 	if (input_error)
 		rc = 2;
+	if (sl_worker_interrupted()) {
+		fprintf(stderr, "siploc: interrupted by %s: results.json lists the scenarios "
+			"finished before it\n", strsignal(sl_worker_interrupted()));
+		rc = 128 + sl_worker_interrupted();
+	}
 	free(reqs);
 	json_decref(run);
 	for (size_t i = 0; i < files.n; i++) {

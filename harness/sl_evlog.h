@@ -24,6 +24,12 @@ struct sl_fp {
 	size_t len;
 	uint64_t hash;          /* FNV-1a of the payload */
 	unsigned frame;         /* pcap frame number, 0 until matched */
+	/* TCP with has_off: off is the stream offset of the message's first byte (0 = the
+	 * first byte after the SYN), or tcp_flags asks for a bare segment (0x04 RST).
+	 * ICMP (proto 1/58): hash of the ICMP message with its checksum zeroed; ports 0. */
+	int has_off;
+	unsigned long long off;
+	unsigned tcp_flags;
 };
 
 struct sl_event {

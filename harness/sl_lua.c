@@ -12,6 +12,7 @@
 #include "sl_check.h"
 #include "sl_evlog.h"
 #include "sl_lua.h"
+#include "sl_loop.h"
 #include "sl_lua_api.h"
 #include "sl_peer.h"
 #include "sl_sut.h"
@@ -20,6 +21,7 @@
 #define MEM_CAP (64u << 20)
 #define INSN_CAP 200000000ull
 #define INSN_STEP 10000
+#define META_TIME_S 5.0
 
 enum mode { MODE_META, MODE_RUN };
 
@@ -32,7 +34,9 @@ struct ctx {
 	char *src;
 	size_t src_len;
 	size_t mem, mem_cap;
-	unsigned long long insns;
+	unsigned long long insns, insn_cap;
+	int last_line;           /* of the script, at the last count hook */
+	uint64_t deadline_us;    /* wall bound on the script, whatever it does between hooks */
 	int over_cap;
 	int declared;            /* scenario{} seen */
 	int not_run;             /* world said the scenario cannot run here */
@@ -68,18 +72,35 @@ static void insn_hook(lua_State *L, lua_Debug *ar)
 	void *ud;
 	lua_getallocf(L, &ud);
 	struct ctx *c = ud;
-	c->insns += INSN_STEP;
-	if (c->insns > INSN_CAP) {
+	/* The script's line, remembered for errors Lua gives no position (out of memory):
+	 * for a call, the caller's line. */
+	lua_Debug caller;
+	if (ar->event == LUA_HOOKCOUNT) {
+		c->insns += INSN_STEP;
+		if (lua_getinfo(L, "l", ar) && ar->currentline > 0)
+			c->last_line = ar->currentline;
+	} else if (lua_getstack(L, 1, &caller) && lua_getinfo(L, "l", &caller) &&
+		   caller.currentline > 0) {
+		c->last_line = caller.currentline;
+	}
+	/* Instructions alone do not bound time: a loop of failing allocations under pcall
+	 * runs few instructions, each slow. */
+	int late = c->deadline_us && sl_now_us() > c->deadline_us;
+	if (c->insns > c->insn_cap || late) {
 		/* Once over, every instruction errors: a pcall cannot swallow it for long. */
 		if (!c->over_cap) {
 			c->over_cap = 1;
-			lua_sethook(L, insn_hook, LUA_MASKCOUNT, 1);
+			lua_sethook(L, insn_hook, LUA_MASKCOUNT | LUA_MASKCALL, 1);
 		}
 		/* lua_pushfstring knows no %llu: the message is formatted here. */
 		char msg[600];
 		lua_getinfo(L, "Sl", ar);
-		snprintf(msg, sizeof(msg), "%s:%d: instruction limit (%llu) exceeded: endless loop?",
-			 ar->short_src, ar->currentline, (unsigned long long)INSN_CAP);
+		if (late)
+			snprintf(msg, sizeof(msg), "%s:%d: the script ran past its time limit: "
+				 "endless loop?", ar->short_src, ar->currentline);
+		else
+			snprintf(msg, sizeof(msg), "%s:%d: instruction limit (%llu) exceeded: "
+				 "endless loop?", ar->short_src, ar->currentline, c->insn_cap);
 		lua_pushstring(L, msg);
 		lua_error(L);
 	}
@@ -302,8 +323,8 @@ static int l_log(lua_State *L)
 {
 	struct ctx *c = ctx_of(L);
 	luaL_Buffer b;
+	int n = lua_gettop(L); /* before buffinit, which may push a box of its own */
 	luaL_buffinit(L, &b);
-	int n = lua_gettop(L);
 	for (int i = 1; i <= n; i++) {
 		if (i > 1)
 			luaL_addchar(&b, ' ');
@@ -372,7 +393,11 @@ static void open_sandbox(lua_State *L, struct ctx *c)
 	sl_lua_open_peer(L, c);
 	sl_lua_open_sut(L, c);
 	sl_lua_open_check(L, c);
-	lua_sethook(L, insn_hook, LUA_MASKCOUNT, INSN_STEP);
+	sl_lua_open_time(L, c);
+	sl_lua_open_lib(L, c);
+	/* Calls too: a few slow C calls (huge string.rep under pcall) may run for long
+	 * between two count hooks. */
+	lua_sethook(L, insn_hook, LUA_MASKCOUNT | LUA_MASKCALL, INSN_STEP);
 }
 
 static int read_file(struct ctx *c, char *err, size_t errlen)
@@ -409,13 +434,16 @@ static int read_file(struct ctx *c, char *err, size_t errlen)
 	return rc;
 }
 
-/* Loads and runs the file in mode; returns 0 or -errno with err set. */
-static int exec_file(struct ctx *c, char *err, size_t errlen)
+/* Runs c->src in mode; returns 0 or -errno with err set. */
+static int exec_src(struct ctx *c, char *err, size_t errlen)
 {
-	int rc = read_file(c, err, errlen);
-	if (rc < 0)
-		return rc;
+	int rc = 0;
 	c->mem_cap = MEM_CAP;
+	if (!c->insn_cap)
+		c->insn_cap = INSN_CAP;
+	/* Reading a declaration takes microseconds; a run gets the scenario's watchdog. */
+	c->deadline_us = sl_now_us() +
+			 (uint64_t)((c->w ? sl_world_timeout(c->w) : META_TIME_S) * 1e6);
 	lua_State *L = lua_newstate(cap_alloc, c);
 	if (!L) {
 		snprintf(err, errlen, "%s: cannot create a Lua state", c->path);
@@ -434,8 +462,19 @@ static int exec_file(struct ctx *c, char *err, size_t errlen)
 		if (c->mode == MODE_META && msg && !strcmp(msg, META_DONE)) {
 			rc = 0;
 		} else {
-			snprintf(err, errlen, "%s", c->not_run ? c->stop_reason :
-				 msg ? msg : "error object is not a string");
+			if (!msg)
+				msg = "error object is not a string";
+			/* Lua names the position of most errors itself; not of all (a parser "C
+			 * stack overflow", an error(table)): the file is always named. */
+			if (c->not_run)
+				snprintf(err, errlen, "%s", c->stop_reason);
+			else if (!strncmp(msg, c->path, strlen(c->path)))
+				snprintf(err, errlen, "%s", msg);
+			else if (st == LUA_ERRMEM && c->last_line)
+				snprintf(err, errlen, "%s:%d: %s (the scenario's cap is %u MiB)",
+					 c->path, c->last_line, msg, MEM_CAP >> 20);
+			else
+				snprintf(err, errlen, "%s: %s", c->path, msg);
 			rc = c->not_run ? -EAGAIN : -EINVAL;
 		}
 	} else if (!c->declared) {
@@ -446,12 +485,38 @@ static int exec_file(struct ctx *c, char *err, size_t errlen)
 	return rc;
 }
 
+static int exec_file(struct ctx *c, char *err, size_t errlen)
+{
+	int rc = read_file(c, err, errlen);
+	return rc < 0 ? rc : exec_src(c, err, errlen);
+}
+
 int sl_lua_meta(const char *path, const struct sl_catalogue *cat, struct sl_scn_meta *m,
 		char *err, size_t errlen)
 {
 	struct ctx c = { .mode = MODE_META, .cat = cat, .meta = m, .path = path };
 	memset(m, 0, sizeof(*m));
 	int rc = exec_file(&c, err, errlen);
+	free(c.src);
+	if (rc < 0)
+		sl_lua_meta_clear(m);
+	return rc;
+}
+
+int sl_lua_meta_text(const char *name, const char *text, size_t len,
+		     unsigned long long insn_cap, const struct sl_catalogue *cat,
+		     struct sl_scn_meta *m, char *err, size_t errlen)
+{
+	struct ctx c = { .mode = MODE_META, .cat = cat, .meta = m, .path = name,
+			 .insn_cap = insn_cap };
+	memset(m, 0, sizeof(*m));
+	c.src = malloc(len + 1);
+	if (!c.src)
+		return -ENOMEM;
+	memcpy(c.src, text, len);
+	c.src[len] = 0;
+	c.src_len = len;
+	int rc = exec_src(&c, err, errlen);
 	free(c.src);
 	if (rc < 0)
 		sl_lua_meta_clear(m);

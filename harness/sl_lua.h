@@ -22,6 +22,10 @@ struct sl_scn_meta {
 int sl_lua_meta(const char *path, const struct sl_catalogue *cat, struct sl_scn_meta *m,
 		char *err, size_t errlen);
 void sl_lua_meta_clear(struct sl_scn_meta *m);
+/* The same for scenario source held in memory (fuzzing, tests); insn_cap 0: default. */
+int sl_lua_meta_text(const char *name, const char *text, size_t len,
+		     unsigned long long insn_cap, const struct sl_catalogue *cat,
+		     struct sl_scn_meta *m, char *err, size_t errlen);
 
 /* Runs the whole scenario in w. Returns 0; -EAGAIN when it cannot run here (err says
  * why: not-run); any other -errno is an error with "file:line: reason" in err. */

@@ -40,5 +40,7 @@ void sl_lua_open_dns(lua_State *L, void *ctx);
 void sl_lua_open_peer(lua_State *L, void *ctx);
 void sl_lua_open_sut(lua_State *L, void *ctx);
 void sl_lua_open_check(lua_State *L, void *ctx);
+void sl_lua_open_lib(lua_State *L, void *ctx);   /* use("name"): scenarios/lib/name.lua */
+void sl_lua_open_time(lua_State *L, void *ctx);
 
 #endif

@@ -1,5 +1,5 @@
 /* sl_lua_check.c: the scenario API of explicit checks: expect_status, expect_dns,
- * expect_route. */
+ * expect_route, expect_weights. */
 #include <errno.h>
 #include <lauxlib.h>
 #include <lua.h>
@@ -141,11 +141,56 @@ static int l_expect_route(lua_State *L)
 	return 0;
 }
 
+static int by_dest(const void *a, const void *b)
+{
+	return strcmp(((const struct sl_weight_want *)a)->dest,
+		      ((const struct sl_weight_want *)b)->dest);
+}
+
+/* expect_weights({ ["addr:port/udp"] = w, ... } [, { method =, p =, covers = }]) */
+static int l_expect_weights(lua_State *L)
+{
+	struct sl_world *w = sl_lua_world(L, "expect_weights");
+	luaL_checktype(L, 1, LUA_TTABLE);
+	const char *method = lua_istable(L, 2) ? sl_lua_opt_str(L, 2, "method") : NULL;
+	double p_min = 0.001;
+	if (lua_istable(L, 2)) {
+		lua_getfield(L, 2, "p");
+		if (!lua_isnil(L, -1)) {
+			if (!lua_isnumber(L, -1) || lua_tonumber(L, -1) <= 0 || lua_tonumber(L, -1) >= 1)
+				return sl_lua_fail(L, "expect_weights: p must be a number in (0, 1)");
+			p_min = lua_tonumber(L, -1);
+		}
+		lua_pop(L, 1);
+	}
+	struct sl_weight_want want[64];
+	size_t n = 0;
+	lua_pushnil(L);
+	while (lua_next(L, 1)) {
+		if (lua_type(L, -2) != LUA_TSTRING || !lua_isnumber(L, -1))
+			return sl_lua_fail(L, "expect_weights: entries must be [\"addr:port/transport\"] "
+					   "= weight");
+		if (n == 64)
+			return sl_lua_fail(L, "expect_weights: at most 64 destinations");
+		want[n].dest = lua_tostring(L, -2); /* the key stays referenced by the table */
+		want[n].weight = lua_tonumber(L, -1);
+		n++;
+		lua_pop(L, 1);
+	}
+	qsort(want, n, sizeof(want[0]), by_dest);
+	struct sl_check_out o;
+	if (sl_check_weights(sl_world_log(w), method, want, n, p_min, &o) < 0)
+		return sl_lua_fail(L, "expect_weights: %s", o.detail);
+	sl_lua_record(L, "expect_weights", 2, &o);
+	return 0;
+}
+
 void sl_lua_open_check(lua_State *L, void *ctx)
 {
 	static const luaL_Reg api[] = {
 		{ "expect_status", l_expect_status }, { "expect_dns", l_expect_dns },
-		{ "expect_route", l_expect_route }, { NULL, NULL },
+		{ "expect_route", l_expect_route }, { "expect_weights", l_expect_weights },
+		{ NULL, NULL },
 	};
 	sl_lua_register(L, ctx, api);
 }

@@ -1,4 +1,5 @@
-/* sl_peer.c: UDP SIP peer: parses what the SUT sends, answers per rule, logs both ways. */
+/* sl_peer.c: the SIP peer's core: server transactions, plans of steps per request, the
+ * event log both ways; UDP lives here, TCP in sl_peer_tcp.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -12,35 +13,50 @@
 #include "sl_clock.h"
 #include "sl_evlog.h"
 #include "sl_loop.h"
+#include "sl_netfault.h"
 #include "sl_peer.h"
+#include "sl_peer_int.h"
 #include "sl_sipmsg.h"
 
-#define MAX_RULES 16
-#define MAX_TXNS 256
+#define MAX_RULES 32
+#define MAX_TXNS 4096     /* finished ones are recycled, oldest first */
+#define NBUCKETS 4096
+/* RFC 3261 T1/T2 for our own 2xx retransmissions, in SUT seconds. */
+#define T1_S 0.5
+#define T2_S 4.0
 
 struct rule {
-	char method[32];        /* "" = default */
-	struct sl_behaviour b;
-	char *headers;
+	char method[32];        /* "" = any */
+	unsigned nth;           /* > 0: the nth new request */
+	struct sl_plan plan;    /* headers point into hdrs */
+	char *hdrs[SL_PLAN_MAX];
 };
 
-/* Server transaction memory: enough to answer retransmissions identically. */
+/* Server transaction memory: enough to answer retransmissions and to run later steps. */
 struct txn {
+	int used;
+	unsigned next;          /* hash chain (index + 1) */
+	struct sl_peer *p;
 	char *branch;
 	char method[32];
 	char to_tag[24];
+	struct sl_sipmsg *req;
+	char *raw;              /* the request as received: ICMP quotes it */
+	size_t raw_len;
+	struct sl_route route;
+	char remote[SL_ADDRSTRLEN];
+	struct sl_plan plan;
+	char *hdrs[SL_PLAN_MAX];
+	unsigned step;
+	int waited;             /* the current step's delay has passed */
+	int done;               /* final step taken */
+	int answered;           /* a final response went out */
+	enum sl_bkind final;
 	char *resp;             /* last response sent (NULL: none yet) */
 	size_t resp_len;
-};
-
-struct pending {                /* a delayed reply waiting for its timer */
-	struct sl_peer *p;
-	struct sockaddr_storage to;
-	socklen_t tolen;
-	char *data;
-	size_t len;
-	struct txn *t;
-	struct pending *next;
+	int await_ack;          /* 2xx to INVITE sent, no ACK yet */
+	double rtx_s;           /* next 2xx retransmission interval (udp) */
+	double rtx_total;
 	struct sl_timer *timer;
 };
 
@@ -48,51 +64,141 @@ struct sl_peer {
 	struct sl_loop *loop;
 	struct sl_evlog *log;
 	const struct sl_clock *clk;
-	int fd;
+	int fd;                 /* udp */
+	struct sl_ptcp *tcp;
+	struct sockaddr_storage ss;
+	socklen_t slen;
 	char spec[96];
 	char addr[SL_ADDRSTRLEN];
 	char transport[8];
 	struct rule rules[MAX_RULES];
 	unsigned nrules;
-	struct txn txns[MAX_TXNS];
-	unsigned ntxns;
-	unsigned tag_seq;
-	struct pending *pending;
+	struct txn *txns;
+	unsigned ntxns, recycle;
+	unsigned buckets[NBUCKETS];
+	unsigned tag_seq, nreq;
+	sl_peer_handler handler;
+	void *handler_arg;
+	enum sl_peer_mode mode;
 };
 
-static const struct rule *find_rule(const struct sl_peer *p, const char *method)
+static void run_steps(struct txn *t);
+
+static unsigned bucket(const char *branch, const char *method)
 {
-	const struct rule *def = NULL;
-	for (unsigned i = 0; i < p->nrules; i++) {
-		if (!p->rules[i].method[0])
-			def = &p->rules[i];
-		else if (!strcmp(p->rules[i].method, method))
-			return &p->rules[i];
-	}
-	return def;
+	uint64_t h = sl_fp_hash(branch, strlen(branch)) ^ sl_fp_hash(method, strlen(method));
+	return (unsigned)(h % NBUCKETS);
 }
 
 static struct txn *find_txn(struct sl_peer *p, const char *branch, const char *method)
 {
-	for (unsigned i = 0; i < p->ntxns; i++)
-		if (!strcmp(p->txns[i].branch, branch) && !strcmp(p->txns[i].method, method))
-			return &p->txns[i];
+	for (unsigned i = p->buckets[bucket(branch, method)]; i; i = p->txns[i - 1].next) {
+		struct txn *t = &p->txns[i - 1];
+		if (!strcmp(t->branch, branch) && !strcmp(t->method, method))
+			return t;
+	}
 	return NULL;
 }
 
+static void plan_free(struct sl_plan *pl, char **hdrs)
+{
+	for (unsigned i = 0; i < SL_PLAN_MAX; i++) {
+		free(hdrs[i]);
+		hdrs[i] = NULL;
+	}
+	memset(pl, 0, sizeof(*pl));
+}
+
+/* Deep copy: the header strings of dst live in hdrs. */
+static int plan_copy(struct sl_plan *dst, char **hdrs, const struct sl_plan *src)
+{
+	plan_free(dst, hdrs);
+	*dst = *src;
+	for (unsigned i = 0; i < src->n; i++) {
+		if (!src->step[i].headers)
+			continue;
+		hdrs[i] = strdup(src->step[i].headers);
+		if (!hdrs[i])
+			return -ENOMEM;
+		dst->step[i].headers = hdrs[i];
+	}
+	return 0;
+}
+
+static void txn_clear(struct txn *t)
+{
+	struct sl_peer *p = t->p;
+	if (t->timer)
+		sl_timer_cancel(p->loop, t->timer);
+	unsigned idx = (unsigned)(t - p->txns) + 1;
+	for (unsigned *link = &p->buckets[bucket(t->branch, t->method)]; *link;
+	     link = &p->txns[*link - 1].next) {
+		if (*link == idx) {
+			*link = t->next;
+			break;
+		}
+	}
+	free(t->branch);
+	free(t->raw);
+	free(t->resp);
+	sl_sipmsg_free(t->req);
+	plan_free(&t->plan, t->hdrs);
+	memset(t, 0, sizeof(*t));
+}
+
+/* A free slot: a new one, else the oldest transaction with nothing left to do. */
+static struct txn *txn_alloc(struct sl_peer *p)
+{
+	if (p->ntxns < MAX_TXNS)
+		return &p->txns[p->ntxns++];
+	for (unsigned k = 0; k < MAX_TXNS; k++) {
+		struct txn *t = &p->txns[p->recycle++ % MAX_TXNS];
+		if (t->done && !t->timer && !t->await_ack) {
+			txn_clear(t);
+			return t;
+		}
+	}
+	return NULL;
+}
+
+void sl_peer_note(struct sl_peer *p, const char *text)
+{
+	struct sl_event *e = sl_evlog_add(p->log, SL_EV_NOTE, sl_now_us());
+	if (e)
+		sl_evlog_str(&e->text, text);
+}
+
+void sl_peer_note_rst(struct sl_peer *p, const char *remote, const char *text)
+{
+	struct sl_event *e = sl_evlog_add(p->log, SL_EV_NOTE, sl_now_us());
+	if (!e)
+		return;
+	sl_evlog_str(&e->text, text);
+	sl_evlog_str(&e->transport, p->transport);
+	sl_evlog_str(&e->client, remote);
+	sl_evlog_str(&e->server, p->addr);
+	sl_fp_set(&e->fp[0], 6, p->addr, remote, "", 0);
+	e->fp[0].has_off = 1;
+	e->fp[0].tcp_flags = 0x04;
+}
+
 static void log_msg(struct sl_peer *p, enum sl_ev_kind kind, const struct sl_sipmsg *m,
-		    const char *remote, const char *data, size_t len, const char *error)
+		    const char *remote, const char *data, size_t len, unsigned long long off,
+		    const char *error)
 {
 	struct sl_event *e = sl_evlog_add(p->log, kind, sl_now_us());
 	if (!e)
 		return;
+	int tcp = strcmp(p->transport, "udp") != 0;
 	sl_evlog_str(&e->transport, p->transport);
 	sl_evlog_str(&e->client, remote);
 	sl_evlog_str(&e->server, p->addr);
 	if (kind == SL_EV_SIP_RX)
-		sl_fp_set(&e->fp[0], 17, remote, p->addr, data, len);
+		sl_fp_set(&e->fp[0], tcp ? 6 : 17, remote, p->addr, data, len);
 	else
-		sl_fp_set(&e->fp[0], 17, p->addr, remote, data, len);
+		sl_fp_set(&e->fp[0], tcp ? 6 : 17, p->addr, remote, data, len);
+	e->fp[0].has_off = tcp;
+	e->fp[0].off = off;
 	if (error) {
 		sl_evlog_str(&e->text, error);
 		return;
@@ -111,135 +217,388 @@ static void log_msg(struct sl_peer *p, enum sl_ev_kind kind, const struct sl_sip
 	e->cseq = sl_sipmsg_cseq_num(m);
 }
 
-static void send_now(struct sl_peer *p, const struct sockaddr_storage *to, socklen_t tolen,
+void sl_peer_malformed(struct sl_peer *p, const char *remote, const char *data, size_t len,
+		       unsigned long long off, const char *why)
+{
+	char t[512];
+	snprintf(t, sizeof(t), "malformed SIP from %s: %s", remote, why);
+	log_msg(p, SL_EV_SIP_RX, NULL, remote, data, len, off, t);
+}
+
+static void send_now(struct sl_peer *p, const struct sl_route *r, const char *remote,
 		     const char *data, size_t len)
 {
-	char remote[SL_ADDRSTRLEN];
-	sl_addr_fmt((const void *)to, remote, sizeof(remote));
-	if (sendto(p->fd, data, len, 0, (const void *)to, tolen) < 0) {
-		struct sl_event *e = sl_evlog_add(p->log, SL_EV_NOTE, sl_now_us());
-		if (e) {
-			char t[160];
-			snprintf(t, sizeof(t), "peer %s: send to %s failed: %s", p->addr, remote,
-				 strerror(errno));
-			sl_evlog_str(&e->text, t);
-		}
+	unsigned long long off = 0;
+	int rc = 0;
+	if (r->conn)
+		rc = sl_ptcp_send(p->tcp, r->conn, data, len, &off);
+	else if (sendto(p->fd, data, len, 0, (const void *)&r->sa, r->salen) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		char t[512];
+		snprintf(t, sizeof(t), "peer %s: send to %s failed: %s", p->spec, remote,
+			 rc == -ENOTCONN ? "the connection is gone" : strerror(-rc));
+		sl_peer_note(p, t);
 		return;
 	}
 	char err[128];
 	struct sl_sipmsg *m = NULL;
 	if (sl_sipmsg_parse(data, len, &m, err, sizeof(err)) == 0)
-		log_msg(p, SL_EV_SIP_TX, m, remote, data, len, NULL);
+		log_msg(p, SL_EV_SIP_TX, m, remote, data, len, off, NULL);
 	sl_sipmsg_free(m);
 }
 
-static void on_delay(void *arg)
+static void respond(struct txn *t, int code, const char *headers)
 {
-	struct pending *d = arg;
-	struct sl_peer *p = d->p;
-	for (struct pending **pp = &p->pending; *pp; pp = &(*pp)->next) {
-		if (*pp == d) {
-			*pp = d->next;
+	struct sl_peer *p = t->p;
+	char buf[8192];
+	int n = sl_sipmsg_build_response(t->req, code, NULL, t->to_tag, headers, buf, sizeof(buf));
+	if (n < 0) {
+		char e[512];
+		snprintf(e, sizeof(e), "peer %s: cannot build a %d response: %s", p->spec, code,
+			 strerror(-n));
+		sl_peer_note(p, e);
+		return;
+	}
+	char *copy = malloc((size_t)n);
+	if (copy) {
+		memcpy(copy, buf, (size_t)n);
+		free(t->resp);
+		t->resp = copy;
+		t->resp_len = (size_t)n;
+	}
+	if (code >= 200)
+		t->answered = 1;
+	send_now(p, &t->route, t->remote, buf, (size_t)n);
+}
+
+static void forge_icmp(struct txn *t, enum sl_icmp_kind kind)
+{
+	struct sl_peer *p = t->p;
+	unsigned char msg[1400];
+	size_t n = sizeof(msg);
+	static const char *const names[] = { "?", "port", "host", "net" };
+	char text[512];
+	int rc = sl_net_icmp_unreach(kind, (void *)&p->ss, (void *)&t->route.sa, t->raw,
+				     t->raw_len, msg, &n);
+	if (rc < 0) {
+		snprintf(text, sizeof(text), "peer %s: cannot forge ICMP %s unreachable: %s",
+			 p->spec, names[kind], strerror(-rc));
+		sl_peer_note(p, text);
+		return;
+	}
+	struct sl_event *e = sl_evlog_add(p->log, SL_EV_NOTE, sl_now_us());
+	if (!e)
+		return;
+	/* ICMP carries no ports: the fingerprint's addresses end in :0. */
+	struct sockaddr_storage a = p->ss, b = t->route.sa;
+	if (a.ss_family == AF_INET6) {
+		((struct sockaddr_in6 *)&a)->sin6_port = 0;
+		((struct sockaddr_in6 *)&b)->sin6_port = 0;
+	} else {
+		((struct sockaddr_in *)&a)->sin_port = 0;
+		((struct sockaddr_in *)&b)->sin_port = 0;
+	}
+	char src[SL_ADDRSTRLEN], dst[SL_ADDRSTRLEN];
+	sl_addr_fmt((void *)&a, src, sizeof(src));
+	sl_addr_fmt((void *)&b, dst, sizeof(dst));
+	snprintf(text, sizeof(text), "peer %s: ICMP %s unreachable to %s", p->spec, names[kind],
+		 t->remote);
+	sl_evlog_str(&e->text, text);
+	sl_evlog_str(&e->transport, a.ss_family == AF_INET6 ? "icmpv6" : "icmp");
+	sl_evlog_str(&e->client, t->remote);
+	sl_evlog_str(&e->server, p->addr);
+	sl_fp_set(&e->fp[0], a.ss_family == AF_INET6 ? 58 : 1, src, dst, msg, n);
+}
+
+static void on_step_timer(void *arg)
+{
+	struct txn *t = arg;
+	t->timer = NULL;
+	t->waited = 1;
+	run_steps(t);
+}
+
+static void on_rtx_timer(void *arg)
+{
+	struct txn *t = arg;
+	struct sl_peer *p = t->p;
+	t->timer = NULL;
+	if (!t->await_ack)
+		return;
+	if (t->rtx_total >= 64 * T1_S) {
+		char text[512];
+		snprintf(text, sizeof(text), "peer %s: no ACK for the 2xx to INVITE (Call-ID %s) "
+			 "after %g s", p->spec, sl_sipmsg_call_id(t->req), 64 * T1_S);
+		sl_peer_note(p, text);
+		t->await_ack = 0;
+		return;
+	}
+	send_now(p, &t->route, t->remote, t->resp, t->resp_len);
+	t->rtx_total += t->rtx_s;
+	t->rtx_s = t->rtx_s * 2 < T2_S ? t->rtx_s * 2 : T2_S;
+	sl_timer_start(p->loop, sl_clock_wall_us(p->clk, t->rtx_s), on_rtx_timer, t, &t->timer);
+}
+
+/* Takes the plan's steps from t->step on, until one must wait or a final one ran. */
+static void run_steps(struct txn *t)
+{
+	struct sl_peer *p = t->p;
+	while (!t->done) {
+		if (t->step >= t->plan.n) {
+			t->done = 1;
+			t->final = SL_B_SILENCE;
+			return;
+		}
+		const struct sl_behaviour *b = &t->plan.step[t->step];
+		if (b->delay_s > 0 && !t->waited) {
+			sl_timer_start(p->loop, sl_clock_wall_us(p->clk, b->delay_s), on_step_timer,
+				       t, &t->timer);
+			return;
+		}
+		t->waited = 0;
+		t->step++;
+		switch (b->kind) {
+		case SL_B_REPLY:
+			respond(t, b->code, b->headers);
+			if (b->code < 200)
+				continue;
+			if (b->code < 300 && !strcmp(t->method, "INVITE")) {
+				t->await_ack = 1;
+				t->rtx_s = T1_S;
+				if (!t->route.conn)
+					sl_timer_start(p->loop, sl_clock_wall_us(p->clk, T1_S),
+						       on_rtx_timer, t, &t->timer);
+			}
+			break;
+		case SL_B_ICMP:
+			forge_icmp(t, b->icmp);
+			break;
+		case SL_B_TCP_RESET:
+		case SL_B_CLOSE: {
+			char text[512];
+			int reset = b->kind == SL_B_TCP_RESET;
+			snprintf(text, sizeof(text), "peer %s: %s the connection from %s", p->spec,
+				 reset ? "TCP reset of" : "close (FIN) of", t->remote);
+			if (reset)
+				sl_peer_note_rst(p, t->remote, text);
+			else
+				sl_peer_note(p, text);
+			sl_ptcp_end(p->tcp, t->route.conn, reset);
 			break;
 		}
+		case SL_B_SILENCE:
+			break;
+		}
+		t->done = 1;
+		t->final = b->kind;
 	}
-	send_now(p, &d->to, d->tolen, d->data, d->len);
-	free(d->data);
-	free(d);
 }
 
-static void answer(struct sl_peer *p, const struct sl_sipmsg *req, struct txn *t,
-		   const struct sl_behaviour *b, const struct sockaddr_storage *from,
-		   socklen_t fromlen)
+static const struct rule *find_rule(const struct sl_peer *p, const char *method, unsigned nth)
 {
-	char buf[8192];
-	int n = sl_sipmsg_build_response(req, b->code, NULL, t->to_tag, b->headers, buf,
-					 sizeof(buf));
-	if (n < 0)
-		return;
-	free(t->resp);
-	t->resp = malloc((size_t)n);
-	if (!t->resp)
-		return;
-	memcpy(t->resp, buf, (size_t)n);
-	t->resp_len = (size_t)n;
-	if (b->delay_s <= 0) {
-		send_now(p, from, fromlen, buf, (size_t)n);
-		return;
+	const struct rule *def = NULL, *by_method = NULL;
+	for (unsigned i = 0; i < p->nrules; i++) {
+		const struct rule *r = &p->rules[i];
+		if (r->nth) {
+			if (r->nth == nth)
+				return r;
+		} else if (!r->method[0]) {
+			def = r;
+		} else if (!strcmp(r->method, method)) {
+			by_method = r;
+		}
 	}
-	struct pending *d = calloc(1, sizeof(*d));
-	if (!d || !(d->data = malloc((size_t)n))) {
-		free(d);
-		return;
-	}
-	memcpy(d->data, buf, (size_t)n);
-	d->len = (size_t)n;
-	d->p = p;
-	d->to = *from;
-	d->tolen = fromlen;
-	d->next = p->pending;
-	p->pending = d;
-	sl_timer_start(p->loop, sl_clock_wall_us(p->clk, b->delay_s), on_delay, d, &d->timer);
+	return by_method ? by_method : def;
 }
 
-static void on_request(struct sl_peer *p, const struct sl_sipmsg *m,
-		       const struct sockaddr_storage *from, socklen_t fromlen)
+/* The INVITE a CANCEL speaks of gets its 487, if it has no final response yet. */
+static void cancel_invite(struct sl_peer *p, const char *branch)
+{
+	struct txn *inv = find_txn(p, branch, "INVITE");
+	/* Silence, ICMP or a closed connection leave nothing to cancel either. */
+	if (!inv || inv->answered || (inv->done && inv->final != SL_B_SILENCE))
+		return;
+	if (inv->timer) {
+		sl_timer_cancel(p->loop, inv->timer);
+		inv->timer = NULL;
+	}
+	inv->done = 1;
+	inv->final = SL_B_REPLY;
+	respond(inv, 487, NULL);
+}
+
+/* A 2xx ACK is its own transaction: matched to the INVITE by Call-ID, CSeq and To tag. */
+static void ack_2xx(struct sl_peer *p, const struct sl_sipmsg *m)
+{
+	const char *cid = sl_sipmsg_call_id(m), *tag = sl_sipmsg_to_tag(m);
+	for (unsigned i = 0; cid && i < p->ntxns; i++) {
+		struct txn *t = &p->txns[i];
+		if (t->used && t->await_ack && !strcmp(sl_sipmsg_call_id(t->req) ?
+			sl_sipmsg_call_id(t->req) : "", cid) &&
+		    sl_sipmsg_cseq_num(t->req) == sl_sipmsg_cseq_num(m) &&
+		    (!tag || !strcmp(tag, t->to_tag))) {
+			t->await_ack = 0;
+			if (t->timer) {
+				sl_timer_cancel(p->loop, t->timer);
+				t->timer = NULL;
+			}
+		}
+	}
+}
+
+/* Answers a request too broken to take part in a transaction, if it can be answered. */
+static void bad_request(struct sl_peer *p, const struct sl_sipmsg *m, const struct sl_route *r,
+			const char *remote, const char *why)
+{
+	char buf[4096], reason[120];
+	snprintf(reason, sizeof(reason), "Bad Request (%s)", why);
+	int n = sl_sipmsg_build_response(m, 400, reason, "sl400", NULL, buf, sizeof(buf));
+	if (n > 0 && sl_sipmsg_via_host(m))
+		send_now(p, r, remote, buf, (size_t)n);
+}
+
+static void on_request(struct sl_peer *p, struct sl_sipmsg *m, const struct sl_route *r,
+		       const char *remote, const char *data, size_t len)
 {
 	const char *method = sl_sipmsg_method(m);
 	const char *branch = sl_sipmsg_via_branch(m);
+	const char *missing = !sl_sipmsg_via_host(m) ? "no Via" :
+			      !sl_sipmsg_call_id(m) ? "no Call-ID" :
+			      !sl_sipmsg_cseq_method(m) ? "no CSeq" :
+			      !sl_sipmsg_header(m, "From", 0) ? "no From" :
+			      !sl_sipmsg_header(m, "To", 0) ? "no To" :
+			      strcmp(sl_sipmsg_cseq_method(m), method) ? "CSeq method differs" : NULL;
+	if (missing) {
+		char t[512];
+		snprintf(t, sizeof(t), "peer %s: bad request from %s: %s", p->spec, remote, missing);
+		sl_peer_note(p, t);
+		if (strcmp(method, "ACK"))
+			bad_request(p, m, r, remote, missing);
+		sl_sipmsg_free(m);
+		return;
+	}
 	if (!branch)
 		branch = "";
 	struct txn *t = find_txn(p, branch, method);
 	if (t) {
-		/* Retransmission: the same answer again, or silence again. */
+		/* Retransmission: the same answer again (or the same ICMP), or silence again. */
 		if (t->resp)
-			send_now(p, from, fromlen, t->resp, t->resp_len);
+			send_now(p, r, remote, t->resp, t->resp_len);
+		else if (t->done && t->final == SL_B_ICMP)
+			forge_icmp(t, t->plan.step[t->step - 1].icmp);
+		sl_sipmsg_free(m);
 		return;
 	}
-	if (!strcmp(method, "ACK"))
-		return; /* non-2xx ACKs end our transaction; 2xx ACKs end the exchange */
-	if (p->ntxns == MAX_TXNS)
+	if (!strcmp(method, "ACK")) {
+		/* A non-2xx ACK shares the INVITE's branch and ends nothing we keep alive. */
+		ack_2xx(p, m);
+		sl_sipmsg_free(m);
 		return;
-	t = &p->txns[p->ntxns++];
+	}
+	t = txn_alloc(p);
+	if (!t) {
+		sl_peer_note(p, "peer: too many open transactions; request dropped");
+		sl_sipmsg_free(m);
+		return;
+	}
+	t->used = 1;
+	t->p = p;
+	t->req = m;
 	t->branch = strdup(branch);
+	t->raw = malloc(len ? len : 1);
+	if (!t->branch || !t->raw) {
+		txn_clear(t);
+		return;
+	}
+	memcpy(t->raw, data, len);
+	t->raw_len = len;
+	unsigned bk = bucket(branch, method);
+	t->next = p->buckets[bk];
+	p->buckets[bk] = (unsigned)(t - p->txns) + 1;
+	t->route = *r;
+	snprintf(t->remote, sizeof(t->remote), "%s", remote);
 	snprintf(t->method, sizeof(t->method), "%s", method);
 	snprintf(t->to_tag, sizeof(t->to_tag), "sl%u", ++p->tag_seq);
 	if (!strcmp(method, "CANCEL")) {
-		struct sl_behaviour ok = { .kind = SL_B_REPLY, .code = 200 };
-		answer(p, m, t, &ok, from, fromlen);
+		t->done = 1;
+		t->final = SL_B_REPLY;
+		respond(t, 200, NULL);
+		cancel_invite(p, branch);
 		return;
 	}
-	const struct rule *r = find_rule(p, method);
-	struct sl_behaviour def = { .kind = SL_B_REPLY, .code = 200 };
-	const struct sl_behaviour *b = r ? &r->b : &def;
-	if (b->kind == SL_B_REPLY)
-		answer(p, m, t, b, from, fromlen);
+	unsigned nth = ++p->nreq;
+	struct sl_plan pl;
+	int have = 0;
+	if (p->handler) {
+		struct sl_peer_req q = {
+			.method = method, .uri = sl_sipmsg_uri(m), .branch = branch,
+			.transport = p->transport, .source = remote, .call_id = sl_sipmsg_call_id(m),
+			.raw = data, .raw_len = len, .nth = nth,
+		};
+		memset(&pl, 0, sizeof(pl));
+		have = p->handler(p->handler_arg, &q, &pl);
+		char err[200];
+		if (have && sl_plan_check(&pl, p->transport, err, sizeof(err)) < 0) {
+			char text[512];
+			snprintf(text, sizeof(text), "peer %s: on_request: %s; request left unanswered",
+				 p->spec, err);
+			sl_peer_note(p, text);
+			pl.n = 0;
+		}
+	}
+	if (!have) {
+		const struct rule *rl = find_rule(p, method, nth);
+		if (rl) {
+			pl = rl->plan;
+		} else {
+			memset(&pl, 0, sizeof(pl));
+			pl.n = 1;
+			pl.step[0] = (struct sl_behaviour){ .kind = SL_B_REPLY, .code = 200 };
+		}
+	}
+	if (plan_copy(&t->plan, t->hdrs, &pl) < 0) {
+		sl_peer_note(p, "peer: out of memory; request left unanswered");
+		t->done = 1;
+		return;
+	}
+	run_steps(t);
+}
+
+void sl_peer_input(struct sl_peer *p, const struct sl_route *r, const char *data, size_t len,
+		   unsigned long long off)
+{
+	char remote[SL_ADDRSTRLEN], err[160];
+	if (r->conn)
+		snprintf(remote, sizeof(remote), "%s", sl_ptcp_remote(p->tcp, r->conn));
+	else
+		sl_addr_fmt((const void *)&r->sa, remote, sizeof(remote));
+	struct sl_sipmsg *m = NULL;
+	if (sl_sipmsg_parse(data, len, &m, err, sizeof(err)) < 0) {
+		sl_peer_malformed(p, remote, data, len, off, err);
+		return;
+	}
+	log_msg(p, SL_EV_SIP_RX, m, remote, data, len, off, NULL);
+	/* Responses to a peer are not expected in client scenarios; logged only. */
+	if (sl_sipmsg_is_request(m))
+		on_request(p, m, r, remote, data, len);
+	else
+		sl_sipmsg_free(m);
 }
 
 static void on_readable(int fd, unsigned ev, void *arg)
 {
 	(void)ev;
 	struct sl_peer *p = arg;
-	char buf[65536];
-	struct sockaddr_storage from;
-	socklen_t fromlen = sizeof(from);
-	ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (void *)&from, &fromlen);
-	if (n < 0)
-		return;
-	char remote[SL_ADDRSTRLEN], err[160];
-	sl_addr_fmt((void *)&from, remote, sizeof(remote));
-	struct sl_sipmsg *m = NULL;
-	if (sl_sipmsg_parse(buf, (size_t)n, &m, err, sizeof(err)) < 0) {
-		char why[256];
-		snprintf(why, sizeof(why), "malformed SIP from %s: %s", remote, err);
-		log_msg(p, SL_EV_SIP_RX, NULL, remote, buf, (size_t)n, why);
-		return;
+	static char buf[65536];
+	/* Several datagrams per wakeup: fewer epoll rounds under load. */
+	for (int k = 0; k < 64; k++) {
+		struct sl_route r = { .conn = 0, .salen = sizeof(r.sa) };
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (void *)&r.sa, &r.salen);
+		if (n < 0)
+			return;
+		sl_peer_input(p, &r, buf, (size_t)n, 0);
 	}
-	log_msg(p, SL_EV_SIP_RX, m, remote, buf, (size_t)n, NULL);
-	/* Responses to a peer are not expected in client scenarios; logged only. */
-	if (sl_sipmsg_is_request(m))
-		on_request(p, m, &from, fromlen);
-	sl_sipmsg_free(m);
 }
 
 int sl_peer_new(struct sl_peer **pp, struct sl_loop *loop, struct sl_evlog *log,
@@ -251,28 +610,53 @@ int sl_peer_new(struct sl_peer **pp, struct sl_loop *loop, struct sl_evlog *log,
 	int rc = sl_addr_parse(spec, &ss, &slen, tp, err, errlen);
 	if (rc < 0)
 		return rc;
-	if (strcmp(tp, "udp")) {
-		snprintf(err, errlen, "peer %s: %s peers are not implemented yet (only udp)",
-			 spec, tp);
+	if (!strcmp(tp, "tls")) {
+		snprintf(err, errlen, "peer %s: tls peers are not implemented yet (udp and tcp are)",
+			 spec);
 		return -ENOTSUP;
 	}
+	if (!sl_net_test_addr((void *)&ss)) {
+		snprintf(err, errlen, "peer %s: peers live on 127.0.0.0/8, ::1 or fd00::/64 only",
+			 spec);
+		return -EINVAL;
+	}
+	rc = sl_net_add_ula((void *)&ss, err, errlen);
+	if (rc < 0)
+		return rc;
 	struct sl_peer *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
+	p->fd = -1;
 	p->loop = loop;
 	p->log = log;
 	p->clk = clk;
+	p->ss = ss;
+	p->slen = slen;
 	snprintf(p->transport, sizeof(p->transport), "%s", tp);
 	sl_addr_fmt((void *)&ss, p->addr, sizeof(p->addr));
 	snprintf(p->spec, sizeof(p->spec), "%s/%s", p->addr, tp);
+	p->txns = calloc(MAX_TXNS, sizeof(*p->txns));
+	if (!p->txns) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if (!strcmp(tp, "tcp")) {
+		rc = sl_ptcp_new(&p->tcp, p, loop, &ss, slen, err, errlen);
+		if (rc < 0)
+			goto fail;
+		*pp = p;
+		return 0;
+	}
 	p->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "peer %s: socket: %s", spec, strerror(errno));
 		goto fail;
 	}
-	int one = 1;
+	int one = 1, rcvbuf = 1 << 20;
 	setsockopt(p->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Bursts (benchmarks, many parallel calls) must not overflow the default buffer. */
+	setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(p->fd, (void *)&ss, slen) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "peer %s: bind: %s", spec, strerror(errno));
@@ -288,6 +672,7 @@ int sl_peer_new(struct sl_peer **pp, struct sl_loop *loop, struct sl_evlog *log,
 fail:
 	if (p->fd >= 0)
 		close(p->fd);
+	free(p->txns);
 	free(p);
 	return rc;
 }
@@ -296,46 +681,139 @@ void sl_peer_free(struct sl_peer *p)
 {
 	if (!p)
 		return;
-	sl_loop_fd_del(p->loop, p->fd);
-	close(p->fd);
-	while (p->pending) {
-		struct pending *d = p->pending;
-		p->pending = d->next;
-		sl_timer_cancel(p->loop, d->timer);
-		free(d->data);
-		free(d);
+	if (p->fd >= 0) {
+		sl_loop_fd_del(p->loop, p->fd);
+		close(p->fd);
 	}
-	for (unsigned i = 0; i < p->ntxns; i++) {
-		free(p->txns[i].branch);
-		free(p->txns[i].resp);
-	}
+	sl_ptcp_free(p->tcp);
+	for (unsigned i = 0; i < p->ntxns; i++)
+		if (p->txns[i].used)
+			txn_clear(&p->txns[i]);
+	free(p->txns);
 	for (unsigned i = 0; i < p->nrules; i++)
-		free(p->rules[i].headers);
+		plan_free(&p->rules[i].plan, p->rules[i].hdrs);
 	free(p);
+}
+
+int sl_plan_check(const struct sl_plan *pl, const char *transport, char *err, size_t errlen)
+{
+	int udp = !strcmp(transport, "udp");
+	if (pl->n > SL_PLAN_MAX) {
+		snprintf(err, errlen, "more than %d steps", SL_PLAN_MAX);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < pl->n; i++) {
+		const struct sl_behaviour *b = &pl->step[i];
+		int final = b->kind != SL_B_REPLY || b->code >= 200;
+		if (final && i + 1 < pl->n) {
+			snprintf(err, errlen, "step %u ends the request; nothing can follow it", i + 1);
+			return -EINVAL;
+		}
+		if (b->kind == SL_B_REPLY && (b->code < 100 || b->code > 699)) {
+			snprintf(err, errlen, "step %u: status %d is not 100..699", i + 1, b->code);
+			return -EINVAL;
+		}
+		if (b->kind == SL_B_ICMP && !udp) {
+			snprintf(err, errlen, "step %u: icmp() fits udp peers only (use tcp_reset(), "
+				 "tcp_refuse() or drop_syn() for %s)", i + 1, transport);
+			return -EINVAL;
+		}
+		if ((b->kind == SL_B_TCP_RESET || b->kind == SL_B_CLOSE) && udp) {
+			snprintf(err, errlen, "step %u: %s fits tcp/tls peers only", i + 1,
+				 b->kind == SL_B_CLOSE ? "close_before_response()" : "tcp_reset()");
+			return -EINVAL;
+		}
+		if (b->delay_s < 0) {
+			snprintf(err, errlen, "step %u: delay must be >= 0", i + 1);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int sl_peer_plan(struct sl_peer *p, const char *method, unsigned nth, const struct sl_plan *pl,
+		 char *err, size_t errlen)
+{
+	int rc = sl_plan_check(pl, p->transport, err, errlen);
+	if (rc < 0)
+		return rc;
+	const char *m = method ? method : "";
+	struct rule *r = NULL;
+	for (unsigned i = 0; i < p->nrules; i++)
+		if (p->rules[i].nth == nth && !strcmp(p->rules[i].method, nth ? "" : m))
+			r = &p->rules[i];
+	if (!r) {
+		if (p->nrules == MAX_RULES) {
+			snprintf(err, errlen, "more than %d rules on one peer", MAX_RULES);
+			return -ENOSPC;
+		}
+		r = &p->rules[p->nrules++];
+	}
+	snprintf(r->method, sizeof(r->method), "%s", nth ? "" : m);
+	r->nth = nth;
+	rc = plan_copy(&r->plan, r->hdrs, pl);
+	if (rc < 0)
+		snprintf(err, errlen, "out of memory");
+	return rc;
 }
 
 int sl_peer_on(struct sl_peer *p, const char *method, const struct sl_behaviour *b)
 {
-	struct rule *r = NULL;
-	for (unsigned i = 0; i < p->nrules; i++)
-		if (!strcmp(p->rules[i].method, method ? method : ""))
-			r = &p->rules[i];
-	if (!r) {
-		if (p->nrules == MAX_RULES)
-			return -ENOSPC;
-		r = &p->rules[p->nrules++];
+	struct sl_plan pl = { .n = 1 };
+	pl.step[0] = *b;
+	char err[160];
+	return sl_peer_plan(p, method, 0, &pl, err, sizeof(err));
+}
+
+void sl_peer_set_handler(struct sl_peer *p, sl_peer_handler fn, void *arg)
+{
+	p->handler = fn;
+	p->handler_arg = arg;
+}
+
+int sl_peer_mode(struct sl_peer *p, enum sl_peer_mode mode, char *err, size_t errlen)
+{
+	if (!p->tcp) {
+		snprintf(err, errlen, "peer %s: tcp_refuse() and drop_syn() fit tcp/tls peers only "
+			 "(a udp port without a peer already answers ICMP port unreachable)", p->spec);
+		return -EINVAL;
 	}
-	free(r->headers);
-	r->headers = NULL;
-	snprintf(r->method, sizeof(r->method), "%s", method ? method : "");
-	r->b = *b;
-	if (b->headers) {
-		r->headers = strdup(b->headers);
-		if (!r->headers)
-			return -ENOMEM;
+	int rc = 0;
+	char text[512];
+	if (mode == SL_PEER_REFUSE) {
+		rc = sl_ptcp_listen(p->tcp, 0, err, errlen);
+		snprintf(text, sizeof(text), "peer %s: refuses connections (RST to every SYN)",
+			 p->spec);
+	} else if (mode == SL_PEER_DROP_SYN) {
+		rc = sl_net_drop_syn((void *)&p->ss, err, errlen);
+		snprintf(text, sizeof(text), "peer %s: SYNs dropped (nft)", p->spec);
+	} else {
+		rc = sl_ptcp_listen(p->tcp, 1, err, errlen);
+		snprintf(text, sizeof(text), "peer %s: listening", p->spec);
 	}
-	r->b.headers = r->headers;
-	return 0;
+	if (rc == 0) {
+		p->mode = mode;
+		sl_peer_note(p, text);
+	}
+	return rc;
+}
+
+void sl_peer_finish(struct sl_peer *p)
+{
+	for (unsigned i = 0; i < p->ntxns; i++) {
+		struct txn *t = &p->txns[i];
+		if (!t->used || !t->await_ack)
+			continue;
+		char text[512];
+		snprintf(text, sizeof(text), "peer %s: no ACK for the 2xx to INVITE (Call-ID %s) "
+			 "by the end of the scenario", p->spec, sl_sipmsg_call_id(t->req));
+		sl_peer_note(p, text);
+		t->await_ack = 0;
+		if (t->timer) {
+			sl_timer_cancel(p->loop, t->timer);
+			t->timer = NULL;
+		}
+	}
 }
 
 const char *sl_peer_spec(const struct sl_peer *p)
@@ -346,4 +824,9 @@ const char *sl_peer_spec(const struct sl_peer *p)
 const char *sl_peer_addr(const struct sl_peer *p)
 {
 	return p->addr;
+}
+
+const char *sl_peer_transport(const struct sl_peer *p)
+{
+	return p->transport;
 }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,7 +27,8 @@ struct sl_sut {
 	struct sl_loop *loop;
 	struct sl_clock *clk;
 	struct sl_sut_hooks hooks;
-	pid_t pid;
+	pid_t pid;                     /* -1 once reaped */
+	pid_t spawned;                 /* for the /dev/shm cleanup, even after reaping */
 	int fd;
 	int dead;
 	char why[256];
@@ -154,6 +157,10 @@ static void handle_line(struct sl_sut *s, char *line)
 	char why[600];
 	snprintf(why, sizeof(why), "garbage on the control channel: '%.200s%s%.200s'", line,
 		 sp ? " " : "", rest);
+	/* Junk bytes would end up in JSON and on the console: show them as '?'. */
+	for (char *q = why; *q; q++)
+		if ((unsigned char)*q < 0x20 || (unsigned char)*q > 0x7e)
+			*q = '?';
 	mark_dead(s, why);
 }
 
@@ -197,8 +204,11 @@ static int wait_for(struct sl_sut *s, const int *flag, uint64_t deadline_us)
 }
 
 static void child_exec(const struct sl_sut_cfg *cfg, int fd, const char *clock_path,
-		       const char *stderr_path)
+		       const char *stderr_path, pid_t worker)
 {
+	/* Whatever kills the worker (watchdog, SIGINT to the run) takes the SUT with it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != worker)
+		_exit(127);
 	int efd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (efd >= 0) {
 		dup2(efd, 2);
@@ -258,15 +268,17 @@ int sl_sut_start(struct sl_sut **sp, struct sl_loop *loop, struct sl_clock *clk,
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		goto fail;
 	}
+	pid_t worker = getpid();
 	s->pid = fork();
 	if (s->pid < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		goto fail;
 	}
+	s->spawned = s->pid;
 	if (s->pid == 0) {
 		close(sv[0]);
-		child_exec(cfg, sv[1], sl_clock_path(clk), s->stderr_path);
+		child_exec(cfg, sv[1], sl_clock_path(clk), s->stderr_path, worker);
 	}
 	close(sv[1]);
 	sv[1] = -1;
@@ -295,6 +307,14 @@ int sl_sut_start(struct sl_sut **sp, struct sl_loop *loop, struct sl_clock *clk,
 			goto fail_msg;
 		}
 	}
+	if (s->hooks.log) {
+		char note[200];
+		uint64_t rtt = sl_clock_rtt_us(clk);
+		snprintf(note, sizeof(note), "clock handshake: best of 7 round trips %llu us: SUT "
+			 "timestamps within +-%.1f ms at rate %g", (unsigned long long)rtt,
+			 (double)rtt / 2 * sl_clock_rate(clk) / 1000, sl_clock_rate(clk));
+		s->hooks.log(s->hooks.arg, note);
+	}
 	rc = 0;
 	rc |= send_line(s, "cfg dns_addr %s", cfg->dns_addr);
 	rc |= send_line(s, "cfg dns_port %u", cfg->dns_port);
@@ -307,6 +327,8 @@ int sl_sut_start(struct sl_sut **sp, struct sl_loop *loop, struct sl_clock *clk,
 	rc |= send_line(s, "cfg seed %u", cfg->seed);
 	if (cfg->tls_ca_file)
 		rc |= send_line(s, "cfg ca %s", cfg->tls_ca_file);
+	if (cfg->exec_cmd)
+		rc |= send_line(s, "cfg exec %s", cfg->exec_cmd);
 	rc |= send_line(s, "open");
 	if (rc < 0) {
 		rc = -EPIPE;
@@ -346,15 +368,21 @@ fail:
 	return rc;
 }
 
-static void remove_faketime_shm(pid_t pid)
+void sl_sut_remove_shm(int pid)
 {
-	char pat[64];
-	glob_t g;
-	snprintf(pat, sizeof(pat), "/dev/shm/faketime_*_%d", (int)pid);
-	if (glob(pat, 0, NULL, &g) == 0) {
-		for (size_t i = 0; i < g.gl_pathc; i++)
-			unlink(g.gl_pathv[i]);
-		globfree(&g);
+	/* libfaketime 0.9.10 leaves faketime_shm_<pid> and its semaphore
+	 * sem.faketime_sem_<pid> behind (FAKETIME_DISABLE_SHM or not) when killed. */
+	static const char *const pats[] = { "/dev/shm/faketime_*_%d",
+					    "/dev/shm/sem.faketime_*_%d" };
+	for (size_t k = 0; k < sizeof(pats) / sizeof(pats[0]); k++) {
+		char pat[64];
+		glob_t g;
+		snprintf(pat, sizeof(pat), pats[k], pid);
+		if (glob(pat, 0, NULL, &g) == 0) {
+			for (size_t i = 0; i < g.gl_pathc; i++)
+				unlink(g.gl_pathv[i]);
+			globfree(&g);
+		}
 	}
 }
 
@@ -362,7 +390,7 @@ void sl_sut_free(struct sl_sut *s)
 {
 	if (!s)
 		return;
-	pid_t pid = s->pid;
+	pid_t pid = s->spawned;
 	if (s->pid > 0 && !s->dead)
 		send_line(s, "quit");
 	if (s->fd >= 0) {
@@ -383,7 +411,7 @@ void sl_sut_free(struct sl_sut *s)
 		}
 	}
 	if (pid > 0)
-		remove_faketime_shm(pid);
+		sl_sut_remove_shm(pid);
 	free(s);
 }
 
@@ -463,4 +491,93 @@ const char *sl_sut_status_str(int status, char *buf, size_t len)
 		snprintf(buf, len, "%d", status);
 		return buf;
 	}
+}
+
+/* Reads the probe's combined output until EOF or the deadline. */
+static size_t read_until(int fd, char *buf, size_t len, uint64_t deadline_us)
+{
+	size_t n = 0;
+	while (n + 1 < len) {
+		uint64_t now = sl_now_us();
+		if (now >= deadline_us)
+			break;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int ms = (int)((deadline_us - now) / 1000) + 1;
+		if (poll(&p, 1, ms) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		ssize_t r = read(fd, buf + n, len - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = 0;
+	return n;
+}
+
+int sl_sut_probe(const char *runner, const char *adapter, double timeout_s, char *err,
+		 size_t errlen)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -errno;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		snprintf(err, errlen, "fork: %s", strerror(e));
+		return -e;
+	}
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		execl(runner, runner, "--probe", adapter, (char *)NULL);
+		fprintf(stderr, "exec %s: %s\n", runner, strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	char out[1024];
+	uint64_t deadline = sl_now_us() + (uint64_t)(timeout_s * 1e6);
+	read_until(pfd[0], out, sizeof(out), deadline);
+	close(pfd[0]);
+	int st = 0, rc = 0;
+	pid_t r;
+	/* EOF comes a moment before the exit status does. */
+	while ((r = waitpid(pid, &st, WNOHANG)) == 0 && sl_now_us() < deadline) {
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	if (r == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		snprintf(err, errlen, "adapter %s: loading it did not finish within %g s", adapter,
+			 timeout_s);
+		return -ETIMEDOUT;
+	}
+	size_t n = strlen(out);
+	while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
+		out[--n] = 0;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && !strncmp(out, "hello ", 6))
+		return 0;
+	/* The runner's own message names the path and the cause; keep its last line. */
+	const char *last = strrchr(out, '\n');
+	last = last ? last + 1 : out;
+	if (!strncmp(last, "siploc-sut: fatal: ", 19))
+		last += 19;
+	if (WIFSIGNALED(st))
+		snprintf(err, errlen, "adapter %s: loading it killed the runner with signal %d "
+			 "(%s)%s%s", adapter, WTERMSIG(st), strsignal(WTERMSIG(st)),
+			 *last ? ": " : "", last);
+	else
+		snprintf(err, errlen, "%s", *last ? last : "adapter could not be loaded");
+	rc = -ENOEXEC;
+	return rc;
 }

@@ -1,7 +1,8 @@
 /* sl_sut.h: the worker's side of a SUT runner process (siploc-sut on the fake clock).
  * Promises: the runner is exec'd with libfaketime preloaded on this scenario's clock file;
  * the clock is calibrated by handshake before the SUT opens; every `done`, `log` and the
- * runner's death reach the callbacks; sl_sut_free() never leaves the process behind. */
+ * runner's death reach the callbacks; sl_sut_free() never leaves the process behind, and
+ * the runner dies with the worker (PR_SET_PDEATHSIG) whatever kills it. */
 #ifndef SL_SUT_H
 #define SL_SUT_H
 
@@ -22,6 +23,7 @@ struct sl_sut_cfg {
 	unsigned caps_wanted, t1_ms, timer_b_ms, timer_f_ms, seed;
 	const char *tls_ca_file;
 	double open_timeout_s;    /* wall seconds to wait for hello/opened */
+	const char *exec_cmd;     /* exec adapter: command template (one line), or NULL */
 };
 
 struct sl_sut_hooks {
@@ -49,6 +51,14 @@ const char *sl_sut_version(const struct sl_sut *s);
 unsigned sl_sut_caps(const struct sl_sut *s);
 /* Last lines of the runner's stderr (for error reports), NUL-terminated. */
 void sl_sut_stderr_tail(const struct sl_sut *s, char *buf, size_t len);
+
+/* Loads the adapter once in a throw-away runner (no fake clock, no network): 0 when it
+ * is usable, else -errno and why in err (the path and the cause: not a shared object,
+ * no sut_adapter_v1, another ABI version...). */
+int sl_sut_probe(const char *runner, const char *adapter, double timeout_s, char *err,
+		 size_t errlen);
+/* Removes the /dev/shm/faketime_* files a runner with this pid may have left. */
+void sl_sut_remove_shm(int pid);
 
 /* Human text for a done status: "200", "timeout", "transport error", ... */
 const char *sl_sut_status_str(int status, char *buf, size_t len);

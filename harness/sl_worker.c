@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -15,8 +16,10 @@
 #include <unistd.h>
 
 #include "sl_catalogue.h"
+#include "sl_clock.h"
 #include "sl_loop.h"
 #include "sl_lua.h"
+#include "sl_sut.h"
 #include "sl_worker.h"
 #include "sl_world.h"
 
@@ -109,13 +112,17 @@ static void child(const struct sl_worker_opts *o, const struct sl_catalogue *cat
 	struct sl_world *w = NULL;
 	uint64_t t0 = sl_now_us();
 	signal(SIGPIPE, SIG_IGN);
+	/* The parent decides what an interrupt means; here it just ends the worker. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	snprintf(pcap, sizeof(pcap), "%s/pcap/%s.pcap", o->out_dir, id);
 	snprintf(logp, sizeof(logp), "%s/log/%s.log", o->out_dir, id);
 	int ns = enter_namespace(err, sizeof(err));
 	struct sl_world_opts wo = {
 		.runner = o->runner, .adapter = o->adapter, .workdir = work, .pcap_path = pcap,
 		.log_path = logp, .rate = o->rate, .timeout_s = o->timeout_s,
-		.seed = scenario_seed(o->seed, id),
+		.seed = scenario_seed(o->seed, id), .max_sut_s = o->max_sut_s,
+		.exec_cmd = o->exec_cmd,
 	};
 	char werr[512];
 	if (sl_world_new(&w, &wo, werr, sizeof(werr)) < 0) {
@@ -137,6 +144,11 @@ static void child(const struct sl_worker_opts *o, const struct sl_catalogue *cat
 	}
 	int rc = sl_lua_run(path, w, cat, err, sizeof(err));
 	r = sl_world_finish(w, rc < 0 ? err : NULL, rc == -EAGAIN);
+	if (r && sl_clock_calibrated(sl_world_clock(w)))
+		json_object_set_new(r, "clock", json_pack("{s:f, s:I, s:f}", "rate", o->rate,
+			"rtt_us", (json_int_t)sl_clock_rtt_us(sl_world_clock(w)),
+			/* half the round trip, in SUT time: how far off any SUT timestamp may be */
+			"error_ms", (double)sl_clock_rtt_us(sl_world_clock(w)) / 2 * o->rate / 1000));
 out:
 	if (r) {
 		json_object_set_new(r, "wall_s", json_real((double)(sl_now_us() - t0) / 1e6));
@@ -156,6 +168,72 @@ static const char *describe(int st, char *buf, size_t len)
 	else
 		snprintf(buf, len, "worker exited with status %d and no result", WEXITSTATUS(st));
 	return buf;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	interrupted = sig;
+}
+
+void sl_worker_catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_interrupt };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+int sl_worker_interrupted(void)
+{
+	return interrupted;
+}
+
+/* Reaps our children that are SUT runners (comm "siploc-sut"); returns how many remain.
+ * Only runners: other children (workers of a parallel run) are someone else's to wait. */
+static int reap_runners(void)
+{
+	char path[64], pids[4096];
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)gettid());
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(pids, 1, sizeof(pids) - 1, f);
+	fclose(f);
+	pids[n] = 0;
+	int left = 0;
+	for (char *tok = strtok(pids, " \n"); tok; tok = strtok(NULL, " \n")) {
+		pid_t p = (pid_t)atoi(tok);
+		char comm[32] = "";
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)p);
+		FILE *c = fopen(path, "r");
+		if (c) {
+			if (!fgets(comm, sizeof(comm), c))
+				comm[0] = 0;
+			fclose(c);
+		}
+		if (strcmp(comm, "siploc-sut\n"))
+			continue;
+		int st;
+		if (waitpid(p, &st, WNOHANG) == p)
+			sl_sut_remove_shm(p);
+		else
+			left++;
+	}
+	return left;
+}
+
+/* SUTs whose worker was killed die of PDEATHSIG and are re-parented here (we are a child
+ * subreaper): reap them and remove what libfaketime left in /dev/shm. */
+static void reap_orphans(void)
+{
+	uint64_t until = sl_now_us() + 2000000;
+	while (reap_runners() > 0 && sl_now_us() < until) {
+		struct timespec ts = { 0, 2000000 };
+		nanosleep(&ts, NULL);
+	}
 }
 
 json_t *sl_worker_run(const struct sl_worker_opts *o, const struct sl_catalogue *cat,
@@ -179,9 +257,16 @@ json_t *sl_worker_run(const struct sl_worker_opts *o, const struct sl_catalogue 
 	int st = 0;
 	pid_t r;
 	while ((r = waitpid(pid, &st, WNOHANG)) == 0) {
+		if (interrupted) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			reap_orphans();
+			return NULL;
+		}
 		if (sl_now_us() > deadline) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
+			reap_orphans();
 			snprintf(why, sizeof(why), "worker hung: killed after %.0f s of wall time",
 				 o->timeout_s + 15);
 			return sl_worker_error_result(id, path, why);
@@ -189,6 +274,7 @@ json_t *sl_worker_run(const struct sl_worker_opts *o, const struct sl_catalogue 
 		struct timespec ts = { 0, 2000000 };
 		nanosleep(&ts, NULL);
 	}
+	reap_orphans();
 	json_error_t jerr;
 	json_t *res = json_load_file(result, 0, &jerr);
 	if (!res || !json_is_object(res)) {

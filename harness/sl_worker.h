@@ -14,9 +14,19 @@ struct sl_worker_opts {
 	const char *out_dir;      /* pcap/, log/, work/ live under it */
 	double rate, timeout_s;
 	unsigned seed;
+	double max_sut_s;         /* SUT-time cap per transaction (0: 3600) */
+	const char *exec_cmd;     /* exec adapter: the command template, else NULL */
 };
 
-/* Runs path (whose id is already known) and returns its result (new reference). */
+/* Makes SIGINT/SIGTERM stop the run instead of killing siploc: the running worker and
+ * its SUT are killed, sl_worker_run() returns NULL and sl_worker_interrupted() tells
+ * which signal came. Also makes this process the reaper of SUTs orphaned by a killed
+ * worker, so their faketime files can be removed. */
+void sl_worker_catch_signals(void);
+int sl_worker_interrupted(void);
+
+/* Runs path (whose id is already known) and returns its result (new reference), or NULL
+ * when the run was interrupted (the scenario did not finish). */
 json_t *sl_worker_run(const struct sl_worker_opts *o, const struct sl_catalogue *cat,
 		      const char *path, const char *id);
 

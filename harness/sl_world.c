@@ -64,12 +64,14 @@ struct sl_world {
 	/* run state */
 	int started;
 	uint64_t t0_us, deadline_us;
+	uint64_t start_us;             /* when the start began: the origin if it failed */
 	int64_t t0_sut_ns;
 	unsigned next_id, pending_id;
 	int pending_done, pending_status;
 	char sut_dead[512];
 	struct at_hook hooks[MAX_HOOKS];
 	size_t nhooks;
+	double advanced_s;             /* sum of advance()s: not counted by the SUT-time cap */
 };
 
 static void dns_logged(void *arg, const struct fdns_query_log *q)
@@ -88,6 +90,16 @@ static void dns_logged(void *arg, const struct fdns_query_log *q)
 	sl_fp_set(&e->fp[0], proto, cl, sv, q->query, q->query_len);
 	if (q->resp)
 		sl_fp_set(&e->fp[1], proto, sv, cl, q->resp, q->resp_len);
+	if (q->fault) {
+		/* The ladder and the log show what the fake DNS did on purpose. */
+		char t[96];
+		if (q->delay_us)
+			snprintf(t, sizeof(t), "fault: %s (%.3f s of SUT time)", q->fault,
+				 (double)q->delay_us / 1e6 * sl_clock_rate(w->clk));
+		else
+			snprintf(t, sizeof(t), "fault: %s", q->fault);
+		sl_evlog_str(&e->text, t);
+	}
 	if (q->error) {
 		sl_evlog_str(&e->text, q->error);
 		return;
@@ -224,6 +236,11 @@ int sl_world_meta(struct sl_world *w, const char *id, const char *file, const ch
 const char *sl_world_id(const struct sl_world *w)
 {
 	return w->id ? w->id : "?";
+}
+
+double sl_world_timeout(const struct sl_world *w)
+{
+	return w->o.timeout_s;
 }
 
 double sl_world_timer_b(const struct sl_world *w)
@@ -378,6 +395,7 @@ int sl_world_start(struct sl_world *w, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	w->started = 1;
+	w->start_us = sl_now_us();
 	w->deadline_us = sl_now_us() + (uint64_t)(w->o.timeout_s * 1e6);
 	int rc = sl_capture_new(&w->cap, w->loop, "lo", err, errlen);
 	if (rc < 0)
@@ -393,7 +411,7 @@ int sl_world_start(struct sl_world *w, char *err, size_t errlen)
 			       SUT_CAP_CANCEL,
 		.t1_ms = (unsigned)(w->t1_s * 1000), .timer_b_ms = (unsigned)(64 * w->t1_s * 1000),
 		.timer_f_ms = (unsigned)(64 * w->t1_s * 1000), .seed = w->o.seed,
-		.open_timeout_s = 10,
+		.open_timeout_s = 10, .exec_cmd = w->o.exec_cmd,
 	};
 	struct sl_sut_hooks hooks = { sut_done, sut_log, sut_died, w };
 	rc = sl_sut_start(&w->sut, w->loop, w->clk, &cfg, &hooks, err, errlen);
@@ -455,8 +473,22 @@ int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_
 			 w->sut_dead[0] ? "; " : "", w->sut_dead);
 		return rc;
 	}
-	while (!w->pending_done && !w->sut_dead[0] && sl_now_us() < w->deadline_us)
+	/* The SUT-time cap: a transaction the SUT never ends must not run forever even when
+	 * the wall watchdog is generous (slow rates). */
+	double cap = w->o.max_sut_s > 0 ? w->o.max_sut_s : 3600;
+	double t_req = sl_world_now(w) - w->advanced_s;
+	int over_cap = 0;
+	while (!w->pending_done && !w->sut_dead[0] && sl_now_us() < w->deadline_us &&
+	       !(over_cap = sl_world_now(w) - w->advanced_s - t_req > cap))
 		sl_loop_run_once(w->loop, 50);
+	if (!w->pending_done && over_cap && !w->sut_dead[0]) {
+		char tail[512];
+		sl_sut_stderr_tail(w->sut, tail, sizeof(tail));
+		snprintf(err, errlen, "SUT time cap: %s %s still open after %g s of SUT time "
+			 "(--max-sut-time %g; %s keeps the transaction open?)%s%s", method, uri,
+			 cap, cap, sl_sut_name(w->sut), tail[0] ? "; stderr: " : "", tail);
+		return -ETIMEDOUT;
+	}
 	if (!w->pending_done) {
 		if (w->sut_dead[0]) {
 			char tail[512];
@@ -465,8 +497,11 @@ int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_
 				 tail[0] ? "; stderr: " : "", tail);
 			return -EPIPE;
 		}
+		char tail[512];
+		sl_sut_stderr_tail(w->sut, tail, sizeof(tail));
 		snprintf(err, errlen, "watchdog: %s %s not finished after %g s of wall time "
-			 "(%s hangs?)", method, uri, w->o.timeout_s, sl_sut_name(w->sut));
+			 "(%s hangs?)%s%s", method, uri, w->o.timeout_s, sl_sut_name(w->sut),
+			 tail[0] ? "; stderr: " : "", tail);
 		return -ETIMEDOUT;
 	}
 	w->pending_id = 0;
@@ -496,6 +531,7 @@ int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errle
 		snprintf(err, errlen, "clock jump: %s", strerror(-rc));
 		return rc;
 	}
+	w->advanced_s += seconds;
 	char t[64];
 	snprintf(t, sizeof(t), "clock advanced %g s", seconds);
 	sl_world_note(w, t);
@@ -520,7 +556,10 @@ void sl_world_note(struct sl_world *w, const char *text)
 
 static void fill_times(struct sl_world *w)
 {
-	int64_t t0 = w->started ? w->t0_sut_ns : 0;
+	/* A start that failed (SUT died in open, lacks a capability) never set t0: count from
+	 * when it began, with the clock's final calibration. */
+	int64_t t0 = sl_world_started(w) ? w->t0_sut_ns
+		: w->started ? sl_clock_sut_ns(w->clk, w->start_us) : 0;
 	for (size_t i = 0; i < sl_evlog_count(w->log); i++) {
 		struct sl_event *e = sl_evlog_get(w->log, i);
 		e->t_sut = w->started ? (double)(sl_clock_sut_ns(w->clk, e->t_us) - t0) / 1e9 : 0;
@@ -578,6 +617,9 @@ static void invariants(struct sl_world *w)
 	if (o.seen & 4)
 		ss[nss++] = "TXN-CANCEL";
 	sl_world_check(w, "invariant: same server for retransmission, ACK, CANCEL", ss, nss, &o);
+	sl_check_request_uri(w->log, &o);
+	static const char *const ru[] = { "TXN-URI" };
+	sl_world_check(w, "invariant: Request-URI as given", ru, o.seen & 1 ? 1 : 0, &o);
 }
 
 /* Every requirement the scenario covers must be spoken for by some check. */
@@ -633,9 +675,10 @@ static void write_log(struct sl_world *w)
 		switch (e->kind) {
 		case SL_EV_DNS:
 			if (e->qname)
-				fprintf(f, " %s %s -> %s %s %s rcode=%d an=%u%s", e->client,
+				fprintf(f, " %s %s -> %s %s %s rcode=%d an=%u%s%s%s", e->client,
 					e->transport, e->server, e->qtype, e->qname, e->rcode,
-					e->ancount, e->tc ? " TC" : "");
+					e->ancount, e->tc ? " TC" : "", e->text ? " " : "",
+					e->text ? e->text : "");
 			else
 				fprintf(f, " %s: %s", e->client, e->text ? e->text : "?");
 			break;
@@ -744,6 +787,8 @@ json_t *sl_world_finish(struct sl_world *w, const char *reason, int not_run)
 	json_t *pcap = json_null();
 	if (w->started && !not_run)
 		settle(w, 2 * w->t1_s);
+	for (size_t i = 0; i < w->npeers; i++)
+		sl_peer_finish(w->peers[i]);
 	if (w->cap) {
 		sl_capture_drain(w->cap, 20);
 		sl_capture_match(w->cap, w->log);
@@ -761,7 +806,9 @@ json_t *sl_world_finish(struct sl_world *w, const char *reason, int not_run)
 	}
 	double sut_s = 0;
 	if (w->started)
-		sut_s = (double)(sl_clock_sut_ns(w->clk, sl_now_us()) - w->t0_sut_ns) / 1e9;
+		sut_s = (double)(sl_clock_sut_ns(w->clk, sl_now_us()) -
+				 (sl_world_started(w) ? w->t0_sut_ns
+						      : sl_clock_sut_ns(w->clk, w->start_us))) / 1e9;
 	write_log(w);
 	int pass = 1;
 	json_t *checks = json_array();

@@ -25,6 +25,9 @@ struct sl_world_opts {
 	double rate;
 	double timeout_s;         /* wall watchdog */
 	unsigned seed;
+	double max_sut_s;         /* SUT seconds a transaction may stay open, beyond
+				   * advance()s (0: 3600) */
+	const char *exec_cmd;     /* exec adapter's command template, or NULL */
 };
 
 int sl_world_new(struct sl_world **wp, const struct sl_world_opts *o, char *err, size_t errlen);
@@ -35,6 +38,8 @@ int sl_world_meta(struct sl_world *w, const char *id, const char *file, const ch
 		  const char *summary, const char *const *covers, size_t ncovers,
 		  const char *const *needs, size_t nneeds, double t1_s);
 const char *sl_world_id(const struct sl_world *w);
+/* The wall-clock watchdog of the scenario, in seconds (--timeout). */
+double sl_world_timeout(const struct sl_world *w);
 
 int sl_world_zone_text(struct sl_world *w, const char *text, const char *origin,
 		       const char *file, int line, char *err, size_t errlen);

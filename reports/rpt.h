@@ -30,4 +30,34 @@ void rpt_console_summary(FILE *f, const json_t *run, int color);
 /* 0: everything that ran passed; 1: a check failed or a scenario errored. */
 int rpt_exit_status(const json_t *run);
 
+/* Console flags, passed where a `color` int is taken (bit 0 keeps meaning colour).
+ * TTY: stdout is a terminal, so a progress line is kept and rewritten in place. */
+#define RPT_CON_COLOR   1
+#define RPT_CON_VERBOSE 2
+#define RPT_CON_TTY     4
+#define RPT_CON_QUIET   8
+/* Progress after the latest scenario of run: done/total, verdicts so far, elapsed (sum of
+ * the scenarios' wall_s). On a terminal it stays on one line, rewritten by each call and
+ * erased before the next output; elsewhere it is printed only with RPT_CON_VERBOSE. */
+void rpt_console_progress(FILE *f, const json_t *run, size_t total, int flags);
+
+/* Reads and validates results.json: NULL with err naming the file and the JSON error's
+ * line:column, or the field (scenarios[2].checks[0].verdict) that is wrong. */
+json_t *rpt_load(const char *path, char *err, size_t errlen);
+
+#define RPT_PCAPNG 1
+/* Every report of a run into dir: junit.xml, report.html and, with RPT_PCAPNG, a pcapng
+ * per scenario pcap. Deterministic: the same results.json gives the same bytes. */
+int rpt_write_all(const json_t *run, const char *dir, int flags, char *err, size_t errlen);
+int rpt_junit_write(FILE *f, const json_t *run);
+int rpt_html_write(FILE *f, const json_t *run);
+/* pcap at pcap_path -> pcapng at out_path, each packet commented with its scenario step
+ * and the checks that cite it. */
+int rpt_pcapng_write(const json_t *sc, const char *pcap_path, const char *out_path,
+		     char *err, size_t errlen);
+
+/* Writes one line per requirement whose verdict differs between old and new, and per
+ * scenario added, removed or changed; returns how many lines it wrote. */
+int rpt_diff(FILE *f, const json_t *old, const json_t *new_run);
+
 #endif

@@ -26,8 +26,44 @@ static const char *str(const json_t *o, const char *k)
 	return s ? s : "";
 }
 
+/* On a terminal the progress line may be under the cursor: clear it before writing. */
+static void erase(FILE *f, int flags)
+{
+	if (flags & RPT_CON_TTY)
+		fputs("\r\033[K", f);
+}
+
+void rpt_console_progress(FILE *f, const json_t *run, size_t total, int flags)
+{
+	if ((flags & RPT_CON_QUIET) || !(flags & (RPT_CON_TTY | RPT_CON_VERBOSE)))
+		return;
+	size_t i, n = 0, pass = 0, fail = 0, error = 0;
+	double wall = 0;
+	json_t *sc;
+	json_array_foreach(json_object_get(run, "scenarios"), i, sc) {
+		const char *v = str(sc, "verdict");
+		n++;
+		pass += !strcmp(v, "pass");
+		fail += !strcmp(v, "fail");
+		error += !strcmp(v, "error");
+		wall += json_number_value(json_object_get(sc, "wall_s"));
+	}
+	int color = flags & RPT_CON_COLOR;
+	erase(f, flags);
+	int cp = color && pass, cf = color && fail;
+	fprintf(f, "progress: %zu/%zu scenarios, %s%zu passed%s, %s%zu failed%s, %zu errors, "
+		   "%.1f s elapsed", n, total, col(cp, "pass"), pass, off(cp), col(cf, "fail"),
+		fail, off(cf), error, wall);
+	/* Kept on screen until the next output erases it; a log gets whole lines. */
+	fputs(flags & RPT_CON_TTY ? "" : "\n", f);
+	fflush(f);
+}
+
 void rpt_console_scenario(FILE *f, const json_t *sc, size_t n, size_t total, int color)
 {
+	int flags = color;
+	color &= RPT_CON_COLOR;
+	erase(f, flags);
 	const char *v = str(sc, "verdict");
 	fprintf(f, "[%zu/%zu] %s%-7s%s %s", n, total, col(color, v), v, off(color),
 		str(sc, "id"));
@@ -39,9 +75,11 @@ void rpt_console_scenario(FILE *f, const json_t *sc, size_t n, size_t total, int
 	size_t i;
 	json_t *ck;
 	json_array_foreach(json_object_get(sc, "checks"), i, ck) {
-		if (!strcmp(str(ck, "verdict"), "pass"))
+		int pass = !strcmp(str(ck, "verdict"), "pass");
+		if (pass && !(flags & RPT_CON_VERBOSE))
 			continue;
-		fprintf(f, "        FAIL %s [", str(ck, "check"));
+		fprintf(f, "        %s%s%s %s [", col(color, pass ? "pass" : "fail"),
+			pass ? "pass" : "FAIL", off(color), str(ck, "check"));
 		size_t k;
 		json_t *r;
 		json_array_foreach(json_object_get(ck, "requirements"), k, r)
@@ -61,6 +99,8 @@ void rpt_console_scenario(FILE *f, const json_t *sc, size_t n, size_t total, int
 
 void rpt_console_summary(FILE *f, const json_t *run, int color)
 {
+	erase(f, color);
+	color &= RPT_CON_COLOR;
 	json_t *s = json_object_get(run, "summary");
 	/* Requirement totals by level: what a certifying implementer reads first. */
 	static const char *const levels[] = { "M", "S", "Y", "D" };
@@ -80,6 +120,18 @@ void rpt_console_summary(FILE *f, const json_t *run, int color)
 			fprintf(f, "  %s %d/%d passed", names[l], pass, total);
 	}
 	fputc('\n', f);
+	/* The failed requirements by name: what to look up in docs/requirements.md. */
+	for (size_t l = 0; l < 4; l++) {
+		const char *id;
+		json_t *r;
+		json_object_foreach(json_object_get(run, "requirements"), id, r) {
+			const char *v = str(r, "verdict");
+			if (strcmp(str(r, "level"), levels[l]) || !strcmp(v, "pass"))
+				continue;
+			fprintf(f, "  %s%-7s%s %-6s %s\n", col(color, v), v, off(color), names[l],
+				id);
+		}
+	}
 	long long p = json_integer_value(json_object_get(s, "pass"));
 	long long fl = json_integer_value(json_object_get(s, "fail"));
 	long long e = json_integer_value(json_object_get(s, "error"));

@@ -2,14 +2,22 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "rpt.h"
 
 json_t *rpt_run_new(const char *version, const char *sut_name, const char *sut_version,
 		    double rate)
 {
-	return json_pack("{s:s, s:{s:s, s:s}, s:f, s:[]}", "siploc_version", version, "sut",
-			 "name", sut_name, "version", sut_version, "rate", rate, "scenarios");
+	/* The run's date lives in the results so rebuilt reports show it byte for byte. */
+	char date[32] = "";
+	time_t now = time(NULL);
+	struct tm tm;
+	if (gmtime_r(&now, &tm))
+		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_pack("{s:s, s:{s:s, s:s}, s:f, s:s, s:[]}", "siploc_version", version,
+			 "sut", "name", sut_name, "version", sut_version, "rate", rate, "date",
+			 date, "scenarios");
 }
 
 int rpt_run_add(json_t *run, json_t *scenario)
@@ -62,8 +70,8 @@ static json_t *req_verdict(const json_t *scs, const struct rpt_req *r)
 		return NULL;
 	}
 	const char *verdict = fail ? "fail" : error ? "error" : pass ? "pass" : "not-run";
-	return json_pack("{s:s, s:s, s:o}", "verdict", verdict, "level", r->level,
-			 "scenarios", names);
+	return json_pack("{s:s, s:s, s:s, s:o}", "verdict", verdict, "level", r->level, "text",
+			 r->text ? r->text : "", "scenarios", names);
 }
 
 int rpt_run_finish(json_t *run, const struct rpt_req *reqs, size_t nreqs)

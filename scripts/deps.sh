@@ -11,12 +11,15 @@ PKGS=(
   libldns-dev            # DNS wire format and zone files (fake DNS and ref)
   libjansson-dev         # results.json read and write
   libssl-dev             # TLS peers and ref's TLS
+  libre-dev              # libre, the first real stack (sut_adapters/libre)
   iproute2 nftables      # namespaces, dropped SYNs
   tshark                 # pcap validation in tests
   knot-dnsutils dnsutils # kdig / dig against the fake DNS
   sip-tester             # SIPp against the peers
   jq                     # tests read results.json
+  procps                 # pgrep: tests check no SUT process is left behind
   nsd                    # a real authoritative server for lint's live mode
+  clang libclang-rt-14-dev # libFuzzer targets (make fuzz)
   libxml2-utils          # xmllint validates junit.xml and report.html in tests
 )
 

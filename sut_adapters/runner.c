@@ -6,12 +6,14 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,7 +28,7 @@ struct runner {
 	bool opened;
 	struct sut_config cfg;
 	/* Owned copies of the string settings the config points to. */
-	char *dns_addr, *bind_addr, *ca, *workdir;
+	char *dns_addr, *bind_addr, *ca, *workdir, *exec_cmd;
 	char in[SUT_PROTO_MAX_LINE + 1];
 	size_t inlen;
 };
@@ -159,6 +161,8 @@ static void cmd_cfg(const char *key, const char *val, const char *line)
 		set_str(&R.ca, &R.cfg.tls_ca_file, val);
 	else if (strcmp(key, "workdir") == 0)
 		set_str(&R.workdir, &R.cfg.workdir, val);
+	else if (strcmp(key, "exec") == 0)
+		set_str(&R.exec_cmd, &R.cfg.exec_cmd, val);
 	else if (strcmp(key, "dns_port") == 0 && parse_uint(val, 65535, &n))
 		R.cfg.dns_port = (uint16_t)n;
 	else if (strcmp(key, "caps") == 0 && parse_uint(val, UINT_MAX, &n))
@@ -173,6 +177,46 @@ static void cmd_cfg(const char *key, const char *val, const char *line)
 		R.cfg.seed = (unsigned)n;
 	else
 		fatal("bad control line: %s", line);
+}
+
+/* A stack that only reads /etc/resolv.conf (a daemon, an exec command, glibc) must talk
+ * to the fake DNS: give this process a private mount namespace with our own resolv.conf
+ * bound over it. The worker's network namespace keeps 127.0.0.1:53 ours. */
+static void private_resolv_conf(void)
+{
+	char path[4200];
+	FILE *f;
+
+	if (!R.cfg.workdir || !R.cfg.dns_addr)
+		return;
+	if (R.cfg.dns_port != 53) {
+		send_line("log runner: fake DNS on port %u: /etc/resolv.conf left alone",
+			  R.cfg.dns_port);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/resolv.conf", R.cfg.workdir);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "nameserver %s\n", R.cfg.dns_addr) < 0 || fclose(f) != 0) {
+		send_line("log runner: cannot write %s: %s", path, strerror(errno));
+		return;
+	}
+	if (unshare(CLONE_NEWNS) < 0) {
+		send_line("log runner: no private mount namespace (%s): /etc/resolv.conf is "
+			  "not the fake DNS", strerror(errno));
+		return;
+	}
+	/* Never let the bind mount propagate back to the host's namespace. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		send_line("log runner: cannot make mounts private (%s): /etc/resolv.conf left "
+			  "alone", strerror(errno));
+		return;
+	}
+	if (mount(path, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0) {
+		send_line("log runner: bind %s over /etc/resolv.conf: %s", path, strerror(errno));
+		return;
+	}
+	send_line("log runner: /etc/resolv.conf is nameserver %s (private mount namespace)",
+		  R.cfg.dns_addr);
 }
 
 static void cmd_open(void)
@@ -190,6 +234,7 @@ static void cmd_open(void)
 		R.cfg.timer_b_ms = 64 * R.cfg.t1_ms;
 	if (!R.cfg.timer_f_ms)
 		R.cfg.timer_f_ms = 64 * R.cfg.t1_ms;
+	private_resolv_conf();
 	rc = R.ad->open(&R.cfg, &R.ctx);
 	R.opened = rc == 0;
 	if (!R.opened)
@@ -371,7 +416,8 @@ static void load_adapter(const char *path)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: siploc-sut --ctl-fd N ADAPTER.so\n");
+	fprintf(stderr, "usage: siploc-sut --ctl-fd N ADAPTER.so\n"
+		"       siploc-sut --probe ADAPTER.so   (load, print the hello line, exit)\n");
 	exit(2);
 }
 
@@ -379,6 +425,15 @@ int main(int argc, char **argv)
 {
 	unsigned long fd;
 
+	/* --probe: the harness checks an adapter once before a run, so an adapter that
+	 * cannot be loaded is a setup error (exit 2) rather than one error per scenario. */
+	if (argc == 3 && strcmp(argv[1], "--probe") == 0) {
+		R.path = argv[2];
+		load_adapter(R.path);
+		printf("hello %d %u %s %s\n", SUT_ABI_VERSION, R.ad->caps, R.ad->name,
+		       R.ad->version ? R.ad->version : "?");
+		return fflush(stdout) == 0 ? 0 : 2;
+	}
 	if (argc != 4 || strcmp(argv[1], "--ctl-fd") != 0 || !parse_uint(argv[2], INT_MAX, &fd))
 		usage();
 	if (fcntl((int)fd, F_GETFD) < 0) {

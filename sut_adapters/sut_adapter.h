@@ -53,6 +53,7 @@ struct sut_config {
 	unsigned seed;          /* for any randomness (weighted SRV selection) */
 	sut_log_fn log;         /* free-form diagnostics, shown in the scenario log */
 	void *log_arg;
+	const char *exec_cmd;   /* exec adapter: command template from --sut exec:'...' */
 };
 
 struct sut_request {

@@ -1,5 +1,6 @@
 /* ref_dns.c: the DNS client and its cache: shared in-flight queries, TTL-bound answers on
- * CLOCK_MONOTONIC, failures never cached; retransmits after 1 s, gives up after 3 tries. */
+ * CLOCK_MONOTONIC, failures never cached; retransmits after 1 s, gives up after 3 tries;
+ * a truncated answer is asked again over TCP. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +9,12 @@
 #include <sys/epoll.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "ref_dns.h"
+#include "ref_mutant.h"
 #include "ref_target.h"
 
 #define RETRANS_MS 1000
@@ -52,6 +56,8 @@ struct ref_dns {
 	const struct ref_log *log;
 	int fd;
 	struct ref_io io;
+	struct sockaddr_storage srv, local; /* for the TCP retry after a truncated answer */
+	socklen_t srvlen, locallen;         /* locallen 0: no local address to bind */
 	LIST_HEAD(, ref_dns_query) queries;
 	LIST_HEAD(, cache_entry) cache;
 	struct lookup_list ready;   /* answered lookups whose callbacks are due */
@@ -111,7 +117,8 @@ static void cache_put(struct ref_dns *d, const char *name, uint16_t type,
 {
 	struct cache_entry *e;
 
-	if (a->status == REF_DNS_FAIL || a->ttl == 0)
+	if (a->status == REF_DNS_FAIL || (a->ttl == 0 && !ref_mutant("ttl-forever")) ||
+	    ref_mutant("no-cache"))
 		return;
 	e = cache_find(d, name, type);
 	if (e)
@@ -121,7 +128,8 @@ static void cache_put(struct ref_dns *d, const char *name, uint16_t type,
 		return; /* not caching only costs a query later */
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	e->type = type;
-	e->expires_ms = ref_now_ms() + (uint64_t)a->ttl * 1000u;
+	e->expires_ms = ref_mutant("ttl-forever") ? UINT64_MAX :
+						   ref_now_ms() + (uint64_t)a->ttl * 1000u;
 	e->ans = a;
 	ref_dns_answer_ref(a);
 	LIST_INSERT_HEAD(&d->cache, e, link);
@@ -191,6 +199,68 @@ static void query_timeout(void *arg)
 	ref_dns_answer_unref(a);
 }
 
+/* Reads exactly len bytes; 0 or -errno (-ECONNRESET when the server closes early). */
+static int read_full(int fd, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = recv(fd, buf + got, len - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -ECONNRESET;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/* RFC 7766: the same query over TCP, each message behind a 2-byte length. A blocking
+ * exchange, bounded by 2 s socket timeouts: the server is the configured resolver on a
+ * local link and truncation is rare, so ref stays one loop without a TCP state machine. */
+static int tcp_exchange(struct ref_dns *d, const struct ref_dns_query *q,
+			struct ref_dns_answer **out)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	uint8_t hdr[2] = { (uint8_t)(q->len >> 8), (uint8_t)q->len };
+	struct iovec iov[2] = { { hdr, 2 }, { q->wire, q->len } };
+	uint8_t *buf = NULL;
+	size_t len;
+	int fd, rc;
+
+	fd = socket(d->srv.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	rc = -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	    (d->locallen && bind(fd, (void *)&d->local, d->locallen) < 0) ||
+	    connect(fd, (void *)&d->srv, d->srvlen) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (writev(fd, iov, 2) != (ssize_t)(q->len + 2)) {
+		rc = -EIO;
+		goto out;
+	}
+	rc = read_full(fd, hdr, 2);
+	if (rc < 0)
+		goto out;
+	len = (size_t)hdr[0] << 8 | hdr[1];
+	buf = malloc(len ? len : 1);
+	rc = -ENOMEM;
+	if (!buf)
+		goto out;
+	rc = read_full(fd, buf, len);
+	if (rc == 0)
+		rc = ref_dns_parse_response(buf, len, q->id, q->name, q->type, out);
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
 static void on_readable(void *arg, uint32_t events)
 {
 	struct ref_dns *d = arg;
@@ -215,6 +285,24 @@ static void on_readable(void *arg, uint32_t events)
 		LIST_FOREACH(q, &d->queries, link) {
 			if (q->id != id)
 				continue;
+			/* TC: the UDP answer is incomplete (RFC 2181 9): ask again over TCP. */
+			if (buf[2] & 0x02) {
+				if (ref_mutant("ignore-tc")) {
+					buf[2] &= (uint8_t)~0x02; /* the truncated answer used as is */
+				} else {
+					ref_logf(d->log, "dns answer %s %s truncated (TC): retry over TCP",
+						 ref_dns_type_name(q->type), q->name);
+					rc = tcp_exchange(d, q, &a);
+					if (rc < 0 && rc != -ENOMEM) {
+						ref_logf(d->log, "dns TCP retry for %s %s failed: %s",
+							 ref_dns_type_name(q->type), q->name,
+							 strerror(-rc));
+						rc = ref_dns_parse_response(buf, (size_t)n, id, q->name,
+									    q->type, &a);
+					}
+					break;
+				}
+			}
 			rc = ref_dns_parse_response(buf, (size_t)n, id, q->name, q->type, &a);
 			break;
 		}
@@ -338,6 +426,8 @@ int ref_dns_new(struct ref_dns **out, struct ref_loop *loop, struct ref_rng *rng
 	rc = ref_addr_make(server ? server : "", port, &srv, &srvlen);
 	if (rc < 0)
 		goto fail;
+	d->srv = srv;
+	d->srvlen = srvlen;
 	d->fd = socket(srv.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->fd < 0) {
 		rc = -errno;
@@ -345,9 +435,13 @@ int ref_dns_new(struct ref_dns **out, struct ref_loop *loop, struct ref_rng *rng
 	}
 	/* Queries leave from the SUT's own address when it is of the server's family. */
 	if (bind_addr && ref_addr_make(bind_addr, 0, &local, &locallen) == 0 &&
-	    local.ss_family == srv.ss_family && bind(d->fd, (void *)&local, locallen) < 0) {
-		rc = -errno;
-		goto fail;
+	    local.ss_family == srv.ss_family) {
+		if (bind(d->fd, (void *)&local, locallen) < 0) {
+			rc = -errno;
+			goto fail;
+		}
+		d->local = local;
+		d->locallen = locallen;
 	}
 	/* Connected: the kernel drops datagrams from anyone but the server. */
 	if (connect(d->fd, (void *)&srv, srvlen) < 0) {

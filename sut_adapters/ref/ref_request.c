@@ -42,7 +42,11 @@ struct ref_request {
 	bool cancel_requested;
 	struct ref_timer kick;  /* 0 ms: reports outcomes decided outside the loop */
 	int kick_status;
+	struct ref_resolver *mut_res; /* seeded bug only: a resolution per retransmission */
 };
+
+/* Seeded bug only (shared-exhaust): the host whose list some request exhausted. */
+static char mut_dead_host[REF_NAME_MAX];
 
 static const char *outcome_name(int st)
 {
@@ -62,6 +66,7 @@ static void request_free(struct ref_request *r)
 	if (r->txn)
 		ref_txn_detach(r->txn);
 	ref_resolver_free(r->res);
+	ref_resolver_free(r->mut_res);
 	ref_timer_stop(r->rs->loop, &r->kick);
 	TAILQ_REMOVE(&r->rs->list, r, link);
 	free(r->uri);
@@ -73,6 +78,9 @@ static void finish(struct ref_request *r, int status)
 {
 	struct ref_reqs *rs = r->rs;
 	unsigned id = r->id;
+
+	if (ref_mutant("dns-error-503") && (status == SUT_E_DNS || status == SUT_E_NOTARGET))
+		status = 503;
 
 	if (status >= 100)
 		ref_logf(rs->log, "request %u: final %d after %d attempt(s)", id, status, r->attempts);
@@ -143,6 +151,9 @@ static void on_final(void *arg, struct ref_txn *t, const struct ref_sip_rsp *rsp
 	bool failure = rsp->status == 503;
 	char why[32];
 
+	if (ref_mutant("no-failover-503-provisional") && r->got_provisional)
+		failure = false; /* "the server was reached": a 503 after 180 ends the request */
+
 	if (ref_mutant("failover-486"))
 		failure = rsp->status >= 400;
 	ref_txn_detach(t);
@@ -153,7 +164,7 @@ static void on_final(void *arg, struct ref_txn *t, const struct ref_sip_rsp *rsp
 		finish(r, rsp->status);
 		return;
 	}
-	if (rsp->status == 503 && rsp->retry_after > 0) {
+	if (rsp->status == 503 && rsp->retry_after > 0 && !ref_mutant("ignore-retry-after")) {
 		ref_logf(r->rs->log, "request %u: %s sent Retry-After %d, skipped until then",
 			 r->id, r->cur_str, rsp->retry_after);
 		block(r->rs, &r->cur, rsp->retry_after);
@@ -174,21 +185,49 @@ static void on_failed(void *arg, struct ref_txn *t, int err)
 	}
 	/* RFC 3263 4.3: only a timeout "without ever having received any response" is a
 	 * failure of the server; after a provisional the request has reached it. */
-	if (r->got_provisional) {
+	if (r->got_provisional && !ref_mutant("failover-after-provisional")) {
 		finish(r, err);
 		return;
 	}
-	if (err == SUT_E_TIMEOUT && ref_mutant("no-failover-timeout")) {
+	if ((err == SUT_E_TIMEOUT && ref_mutant("no-failover-timeout")) ||
+	    (err == SUT_E_TRANSPORT && ref_mutant("no-failover-transport"))) {
 		finish(r, err);
 		return;
 	}
 	fail_over(r, err, err == SUT_E_TIMEOUT ? "timeout" : "transport error");
 }
 
+static void on_mut_target(void *arg, int rc, const struct ref_target *t, const char *desc)
+{
+	struct ref_request *r = arg;
+	struct ref_resolver *res = r->mut_res;
+
+	(void)desc;
+	if (rc == 0 && r->txn)
+		ref_txn_redirect(r->txn, t);
+	r->mut_res = NULL;
+	ref_resolver_free(res);
+}
+
+/* Seeded bug (retx-reresolve): after each send the URI is resolved again and the next
+ * retransmission follows the new list's first element, which with SRV weights may be
+ * another server. */
+static void on_retransmitted(void *arg, struct ref_txn *t)
+{
+	struct ref_request *r = arg;
+
+	(void)t;
+	if (!ref_mutant("retx-reresolve") || r->mut_res)
+		return;
+	if (ref_resolver_new(&r->mut_res, &r->rs->resolve, &r->puri) == 0)
+		ref_resolver_next(r->mut_res, on_mut_target, r);
+}
+
 static const struct ref_txn_owner txn_ops = {
 	.provisional = on_provisional,
 	.final = on_final,
 	.failed = on_failed,
+	.retransmitted = on_retransmitted,
 };
 
 static int restart_list(struct ref_request *r)
@@ -213,6 +252,8 @@ static void exhausted(struct ref_request *r, int rc)
 		return;
 	}
 	if (r->attempts > 0) {
+		if (ref_mutant("shared-exhaust"))
+			snprintf(mut_dead_host, sizeof(mut_dead_host), "%s", r->puri.host);
 		ref_logf(r->rs->log, "request %u: list exhausted, last failure: %s", r->id,
 			 r->last_why);
 		finish(r, r->last_fail);
@@ -226,7 +267,7 @@ static void on_target(void *arg, int rc, const struct ref_target *t, const char 
 {
 	struct ref_request *r = arg;
 	struct ref_txn_params p;
-	char branch[32];
+	char branch[32], rewritten[1200];
 
 	if (rc < 0) {
 		exhausted(r, rc);
@@ -263,12 +304,22 @@ static void on_target(void *arg, int rc, const struct ref_target *t, const char 
 	} else {
 		p.branch = r->first_branch;
 	}
+	if (ref_mutant("rewrite-ruri")) {
+		/* The resolved address replaces the host: the user part is kept. */
+		const char *at = strchr(r->uri, '@');
+		size_t user = at ? (size_t)(at - r->uri) + 1 : (size_t)(strchr(r->uri, ':') - r->uri) + 1;
+
+		snprintf(rewritten, sizeof(rewritten), "%.*s%s", (int)user, r->uri, r->cur_str);
+		p.uri = rewritten;
+	}
 	rc = ref_txn_start(r->rs->txns, &p, &txn_ops, r, &r->txn);
 	if (rc < 0) {
 		ref_logf(r->rs->log, "request %u: cannot start a transaction: %s", r->id,
 			 strerror(-rc));
 		fail_over(r, SUT_E_TRANSPORT, "transport error");
+		return;
 	}
+	on_retransmitted(r, r->txn); /* seeded bug only: resolves again for the next send */
 }
 
 static void on_kick(void *arg)
@@ -337,6 +388,12 @@ int ref_request_start(struct ref_reqs *rs, unsigned id, const char *method, cons
 	if (rc < 0)
 		goto fail;
 	ref_logf(rs->log, "request %u: %s %s", id, method, uri);
+	if (ref_mutant("shared-exhaust") && strcmp(mut_dead_host, r->puri.host) == 0) {
+		/* The list state of an earlier, exhausted request is shared: nothing left. */
+		r->kick_status = SUT_E_NOTARGET;
+		ref_timer_start(rs->loop, &r->kick, 0);
+		return 0;
+	}
 	next_target(r);
 	return 0;
 fail:

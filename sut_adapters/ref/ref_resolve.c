@@ -49,6 +49,7 @@ struct ref_resolver {
 	struct ref_ip *ips;
 	size_t n_ips, ip_idx, cap_ips;
 	uint16_t addr_type;          /* A or AAAA lookup in flight for host */
+	int mut_state;               /* seeded bugs only: a detour already taken */
 };
 
 static void step(struct ref_resolver *r);
@@ -156,7 +157,7 @@ static void next_naptr(struct ref_resolver *r)
 {
 	const struct ref_naptr *n;
 
-	if (r->naptr_idx >= r->n_naptr) {
+	if (r->naptr_idx >= r->n_naptr || (ref_mutant("naptr-first-only") && r->naptr_idx > 0)) {
 		fallback_to_a(r, r->naptr[0].tp);
 		return;
 	}
@@ -189,6 +190,10 @@ static void got_naptr(struct ref_resolver *r, const struct ref_dns_answer *a)
 			return;
 		}
 	}
+	if (ref_mutant("naptr-negative-fatal") && a->status != REF_DNS_OK) {
+		finish(r, SUT_E_NOTARGET, "no NAPTR records: domain not served");
+		return;
+	}
 	ref_logf(r->env.log, "resolve %s: no usable NAPTR, SRV per transport", r->target);
 	start_guesses(r);
 }
@@ -213,7 +218,7 @@ static void got_srv(struct ref_resolver *r, const struct ref_dns_answer *a)
 		}
 		return;
 	}
-	if (ref_srv_is_dot(a->srv, a->n)) {
+	if (ref_srv_is_dot(a->srv, a->n) && !ref_mutant("srv-dot-host")) {
 		finish(r, SUT_E_NOTARGET, "SRV target \".\": service not offered");
 		return;
 	}
@@ -280,7 +285,10 @@ static void on_answer(void *arg, const struct ref_dns_answer *a)
 	struct ref_resolver *r = arg;
 
 	r->lookup = NULL;
-	if (a->type == REF_T_NAPTR)
+	if (r->mut_state == 1 && a->type == REF_T_NAPTR && ref_uri_target_is_ip(&r->uri)) {
+		r->mut_state = 2; /* numeric-naptr: the answer is ignored, the address used */
+		r->phase = PH_START;
+	} else if (a->type == REF_T_NAPTR)
 		got_naptr(r, a);
 	else if (a->type == REF_T_SRV)
 		got_srv(r, a);
@@ -308,8 +316,17 @@ static int fixed_tp(struct ref_resolver *r, enum ref_tp *tp)
 static void begin(struct ref_resolver *r)
 {
 	enum ref_tp tp = REF_TP_UDP;
-	bool need_tp = ref_uri_target_is_ip(&r->uri) || r->uri.port || r->uri.has_transport;
+	bool need_tp, has_port = r->uri.port && !ref_mutant("port-srv");
 	char name[REF_NAME_MAX + 16];
+
+	if (ref_mutant("ignore-transport") && !ref_uri_target_is_ip(&r->uri))
+		r->uri.has_transport = false;
+	need_tp = ref_uri_target_is_ip(&r->uri) || has_port || r->uri.has_transport;
+	if (ref_mutant("numeric-naptr") && ref_uri_target_is_ip(&r->uri) && r->mut_state == 0) {
+		r->mut_state = 1;
+		ask(r, r->target, REF_T_NAPTR);
+		return;
+	}
 
 	if (need_tp && fixed_tp(r, &tp) < 0) {
 		finish(r, SUT_E_TRANSPORT, "the URI's transport is not enabled");
@@ -338,7 +355,7 @@ static void begin(struct ref_resolver *r)
 		r->phase = PH_ADDRS;
 		return;
 	}
-	if (r->uri.port) {
+	if (has_port) {
 		ref_logf(r->env.log, "resolve %s: explicit port %u, A lookup only (%s)", r->target,
 			 r->uri.port, ref_tp_name(tp));
 		fetch_addrs(r, r->target, tp, r->uri.port);
@@ -355,6 +372,17 @@ static void begin(struct ref_resolver *r)
 			return;
 		}
 		query_srv(r, name, tp, FROM_GUESS);
+		return;
+	}
+	if (ref_mutant("a-before-srv") && r->mut_state == 0) {
+		/* An address record found first is used as is, on the default port. */
+		r->mut_state = 1;
+		r->use_srv = false;
+		fetch_addrs(r, r->target, REF_TP_UDP, 5060);
+		return;
+	}
+	if (ref_mutant("no-naptr")) {
+		start_guesses(r);
 		return;
 	}
 	ref_logf(r->env.log, "resolve %s: NAPTR lookup", r->target);
@@ -384,13 +412,23 @@ static void step(struct ref_resolver *r)
 		case PH_WAIT:
 			return;
 		case PH_SRV_NEXT:
-			while (r->srv_idx < r->n_srv && strcmp(r->srv[r->srv_idx].target, ".") == 0)
+			while (r->srv_idx < r->n_srv && strcmp(r->srv[r->srv_idx].target, ".") == 0 &&
+			       !ref_mutant("srv-dot-host"))
+				r->srv_idx++;
+			while (ref_mutant("one-per-priority") && r->srv_idx > 0 && r->srv_idx < r->n_srv &&
+			       r->srv[r->srv_idx].prio == r->srv[r->srv_idx - 1].prio)
 				r->srv_idx++;
 			if (r->srv_idx >= r->n_srv) {
+				if (ref_mutant("exhaust-a-fallback") && r->mut_state == 0) {
+					r->mut_state = 1;
+					fallback_to_a(r, r->srv_tp);
+					break;
+				}
 				finish(r, r->dns_failed ? SUT_E_DNS : SUT_E_NOTARGET, NULL);
 				break;
 			}
-			fetch_addrs(r, r->srv[r->srv_idx].target, r->srv_tp, r->srv[r->srv_idx].port);
+			fetch_addrs(r, r->srv[r->srv_idx].target, r->srv_tp,
+				    ref_mutant("srv-port-5060") ? 5060 : r->srv[r->srv_idx].port);
 			break;
 		case PH_ADDRS:
 			while (r->ip_idx < r->n_ips && r->ips[r->ip_idx].af == AF_INET6 && !r->env.ipv6)
@@ -404,8 +442,16 @@ static void step(struct ref_resolver *r)
 					snprintf(desc, sizeof(desc), "%s, address %zu/%zu", r->host,
 						 r->ip_idx + 1, r->n_ips);
 				r->ip_idx++;
+				if (ref_mutant("first-addr-only") && r->use_srv)
+					r->ip_idx = r->n_ips;
 				deliver(r, 0, &t, desc);
 				return;
+			}
+			if (ref_mutant("a-before-srv") && r->mut_state == 1 && r->n_ips == 0) {
+				/* No address record: only now the NAPTR/SRV procedure. */
+				r->mut_state = 2;
+				ask(r, r->target, REF_T_NAPTR);
+				break;
 			}
 			if (r->use_srv && !ref_mutant("first-srv-only")) {
 				r->srv_idx++;
@@ -436,7 +482,7 @@ int ref_resolver_new(struct ref_resolver **out, const struct ref_resolve_env *en
 		return -ENOMEM;
 	r->env = *env;
 	r->uri = *uri;
-	r->target = ref_uri_target(&r->uri);
+	r->target = ref_mutant("ignore-maddr") ? r->uri.host : ref_uri_target(&r->uri);
 	r->phase = PH_START;
 	ref_timer_init(&r->step_timer, step_timer, r);
 	*out = r;

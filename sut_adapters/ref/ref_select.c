@@ -22,6 +22,9 @@ int ref_naptr_service_tp(const char *services, bool sips_uri, unsigned tp_mask)
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		/* Seeded bug: any service not known is taken for the first one (SIP+D2U). */
+		if (ref_mutant("naptr-any-service") && i == 0 && !sips_uri)
+			return (int)REF_TP_UDP;
 		if (strcasecmp(services, map[i].svc) != 0)
 			continue;
 		/* RFC 3263 4.1: a sips: URI discards every non-SIPS service. */
@@ -48,7 +51,8 @@ size_t ref_naptr_filter(struct ref_naptr *v, size_t n, bool sips_uri, unsigned t
 
 		/* Only terminal "s" records with no regexp lead straight to an SRV name; "a",
 		 * "u", "p" or a regexp would need RFC 3403 processing ref does not do. */
-		if (strcasecmp(v[i].flags, "s") != 0 || v[i].regexp[0] != '\0')
+		if ((strcasecmp(v[i].flags, "s") != 0 || v[i].regexp[0] != '\0') &&
+		    !ref_mutant("naptr-any-flags"))
 			continue;
 		if (v[i].replacement[0] == '\0' || strcmp(v[i].replacement, ".") == 0)
 			continue;
@@ -60,7 +64,7 @@ size_t ref_naptr_filter(struct ref_naptr *v, size_t n, bool sips_uri, unsigned t
 		kept++;
 	}
 	/* Insertion sort: a handful of records, and stability keeps wire order for ties. */
-	for (size_t i = 1; i < kept; i++) {
+	for (size_t i = 1; i < kept && !ref_mutant("naptr-wire-order"); i++) {
 		struct ref_naptr x = v[i];
 		size_t j = i;
 
@@ -107,6 +111,27 @@ static void order_weights(struct ref_srv *v, size_t n, struct ref_rng *rng)
 	/* Without memory the group keeps its wire order: still a valid priority order. */
 	if (!tmp)
 		return;
+	if (ref_mutant("first-equal")) {
+		free(tmp);
+		return;
+	}
+	if (ref_mutant("ignore-weights")) {
+		shuffle(v, n, rng);
+		free(tmp);
+		return;
+	}
+	if (ref_mutant("weight-sort")) {
+		/* Heaviest first, as a sort key: the lighter records never get a first try. */
+		for (size_t i = 1; i < n; i++)
+			for (size_t j = i; j > 0 && v[j].weight > v[j - 1].weight; j--) {
+				struct ref_srv x = v[j];
+
+				v[j] = v[j - 1];
+				v[j - 1] = x;
+			}
+		free(tmp);
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (v[i].weight == 0)
 			tmp[m++] = v[i];

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ref_mutant.h"
 #include "ref_txn.h"
 #include "sut_adapter.h"
 
@@ -156,6 +157,25 @@ static void on_retx(void *arg)
 		notify_failed(t, SUT_E_TRANSPORT);
 		return;
 	}
+	if (ref_mutant("retx-new-branch")) {
+		/* The request is rebuilt for every send, with a fresh branch each time. */
+		char *msg = NULL;
+		size_t len = 0;
+
+		memcpy(t->branch, "z9hG4bK", 7);
+		ref_rng_hex(t->tbl->rng, t->branch + 7, 16);
+		t->branch[23] = '\0';
+		if (build(t, t->method, t->branch, NULL, NULL, 0, &msg, &len) == 0) {
+			free(t->msg);
+			t->msg = msg;
+			t->len = len;
+		}
+	}
+	if (t->ops && t->ops->retransmitted) {
+		t->busy++;
+		t->ops->retransmitted(t->arg, t);
+		t->busy--;
+	}
 	if (t->invite)
 		next = t->retx_ms * 2; /* timer A doubles without bound; B ends it */
 	else if (t->state == ST_PROCEEDING)
@@ -210,7 +230,7 @@ static void send_ack(struct ref_txn *t, const struct ref_sip_rsp *rsp)
 	if (!t->ack) {
 		const char *b = t->branch;
 
-		if (rsp->status < 300) {
+		if (rsp->status < 300 || ref_mutant("ack-new-branch")) {
 			memcpy(branch, "z9hG4bK", 7);
 			ref_rng_hex(t->tbl->rng, branch + 7, 16);
 			b = branch;
@@ -261,7 +281,8 @@ static void on_response(struct ref_txn *t, const struct ref_sip_rsp *rsp)
 		return;
 	ref_timer_stop(loop, &t->retx);
 	if (t->invite) {
-		send_ack(t, rsp);
+		if (!(ref_mutant("no-ack-503") && rsp->status == 503))
+			send_ack(t, rsp);
 		t->state = rsp->status < 300 ? ST_ACCEPTED : ST_COMPLETED;
 		/* Timer D is 32 s on UDP; a 2xx is re-ACKed for 64*T1 (RFC 6026 timer M). */
 		ref_timer_start(loop, &t->main, rsp->status < 300 ? 64u * t->tbl->t1 : 32000u);
@@ -410,6 +431,12 @@ void ref_txn_detach(struct ref_txn *t)
 	t->ops = NULL;
 	t->arg = NULL;
 	maybe_free(t);
+}
+
+void ref_txn_redirect(struct ref_txn *t, const struct ref_target *dst)
+{
+	t->dst = *dst;
+	ref_addr_str((const struct sockaddr *)&t->dst.sa, t->dst_str, sizeof(t->dst_str));
 }
 
 void ref_txns_init(struct ref_txns *tbl)

@@ -36,6 +36,8 @@ struct ref_txn_owner {
 	/* SUT_E_TIMEOUT (B/F, or the cap after a provisional), SUT_E_TRANSPORT (ICMP or a send
 	 * error), SUT_E_CANCELLED (CANCEL sent, no final within 64*T1). */
 	void (*failed)(void *arg, struct ref_txn *t, int err);
+	/* Optional: a retransmission was just sent (seeded bugs hook in here). */
+	void (*retransmitted)(void *arg, struct ref_txn *t);
 };
 
 struct ref_txn_params {
@@ -48,6 +50,10 @@ struct ref_txn_params {
 	size_t body_len;
 	struct ref_target dst;
 };
+
+/* Moves the transaction's later retransmissions, ACK and CANCEL to dst (seeded bugs only:
+ * RFC 3263 keeps a transaction on the server it first reached). */
+void ref_txn_redirect(struct ref_txn *t, const struct ref_target *dst);
 
 void ref_txns_init(struct ref_txns *tbl);
 void ref_txns_fini(struct ref_txns *tbl);

@@ -6,6 +6,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sl_check.h"
@@ -210,6 +214,162 @@ static void test_changed_cseq_on_failover_fails(void **st)
 	assert_non_null(strstr(o.detail, "CSeq"));
 }
 
+static void sut_req(const char *uri)
+{
+	struct sl_event *e = sl_evlog_add(L, SL_EV_SUT_REQ, 0);
+	sl_evlog_str(&e->method, "INVITE");
+	sl_evlog_str(&e->uri, uri);
+}
+
+static void set_uri(const char *uri)
+{
+	struct sl_event *e = sl_evlog_get(L, sl_evlog_count(L) - 1);
+	free(e->uri);
+	e->uri = NULL;
+	sl_evlog_str(&e->uri, uri);
+}
+
+static void test_request_uri_as_given(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	sut_req("sip:alice@example.test");
+	req(0.0, "INVITE", "127.0.0.2:5060", "z9hG4bKa", "c1", 1);
+	set_uri("sip:alice@example.test");
+	sl_check_request_uri(L, &o);
+	assert_true(o.pass);
+	assert_int_equal(o.seen, 1);
+	/* A Request-URI rewritten with the resolved address (TXN-URI). */
+	req(0.1, "INVITE", "127.0.0.3:5060", "z9hG4bKb", "c1", 1);
+	set_uri("sip:alice@127.0.0.3:5060");
+	sl_check_request_uri(L, &o);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "sip:alice@127.0.0.3:5060"));
+	assert_int_equal(o.nev, 1);
+}
+
+static void test_request_uri_nothing_seen(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	sut_req("sip:alice@example.test");
+	sl_check_request_uri(L, &o);
+	assert_true(o.pass);
+	assert_int_equal(o.seen, 0);
+}
+
+static void test_non2xx_ack_new_branch_fails(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	req(0.0, "INVITE", "127.0.0.2:5060", "z9hG4bKa", "c1", 1);
+	resp(0.1, 486, "127.0.0.2:5060", "z9hG4bKa", "INVITE");
+	req(0.2, "ACK", "127.0.0.2:5060", "z9hG4bKnew", "c1", 1);
+	sl_check_same_server(L, 32, &o);
+	assert_false(o.pass);
+	assert_true(o.seen & 2);
+	assert_non_null(strstr(o.detail, "another branch"));
+}
+
+static void test_non2xx_never_acked_fails(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	req(0.0, "INVITE", "127.0.0.2:5060", "z9hG4bKa", "c1", 1);
+	resp(0.1, 503, "127.0.0.2:5060", "z9hG4bKa", "INVITE");
+	req(0.2, "INVITE", "127.0.0.3:5060", "z9hG4bKb", "c1", 1);
+	sl_check_same_server(L, 32, &o);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "never ACKed"));
+}
+
+static void test_non2xx_acked_passes(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	req(0.0, "INVITE", "127.0.0.2:5060", "z9hG4bKa", "c1", 1);
+	resp(0.1, 503, "127.0.0.2:5060", "z9hG4bKa", "INVITE");
+	resp(0.15, 503, "127.0.0.2:5060", "z9hG4bKa", "INVITE"); /* retransmitted final */
+	req(0.2, "ACK", "127.0.0.2:5060", "z9hG4bKa", "c1", 1);
+	sl_check_same_server(L, 32, &o);
+	assert_true(o.pass);
+	assert_true(o.seen & 2);
+}
+
+/* n first attempts at dest, each a transaction of its own. */
+static void firsts(const char *dest, unsigned n)
+{
+	static unsigned call;
+	char cid[32];
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(cid, sizeof(cid), "w%u", call++);
+		req(0.0, "OPTIONS", dest, "z9hG4bKw", cid, 1);
+	}
+}
+
+static const struct sl_weight_want WW[] = {
+	{ "127.0.0.2:5060/udp", 10 }, { "127.0.0.3:5060/udp", 30 }, { "127.0.0.4:5060/udp", 60 },
+};
+
+static void test_chi2_tail_known_values(void **st)
+{
+	(void)st;
+	/* Table values: chi-square 13.816 with 2 df and 9.210 with 2 df. */
+	assert_true(fabs(sl_chi2_sf(13.816, 2) - 0.001) < 1e-5);
+	assert_true(fabs(sl_chi2_sf(9.210, 2) - 0.01) < 1e-4);
+	assert_true(fabs(sl_chi2_sf(3.841, 1) - 0.05) < 1e-4);
+	assert_true(fabs(sl_chi2_sf(0, 3) - 1.0) < 1e-12);
+	assert_true(fabs(sl_chi2_sf(30.578, 15) - 0.01) < 1e-4);
+}
+
+static void test_weights_follow_passes(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	firsts("127.0.0.2:5060", 7);
+	firsts("127.0.0.3:5060", 17);
+	firsts("127.0.0.4:5060", 36);
+	assert_int_equal(sl_check_weights(L, "OPTIONS", WW, 3, 0.001, &o), 0);
+	assert_true(o.pass);
+	assert_non_null(strstr(o.detail, "p = "));
+}
+
+static void test_weights_ignored_fails(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	firsts("127.0.0.2:5060", 20); /* uniform: weights ignored */
+	firsts("127.0.0.3:5060", 20);
+	firsts("127.0.0.4:5060", 20);
+	assert_int_equal(sl_check_weights(L, "OPTIONS", WW, 3, 0.001, &o), 0);
+	assert_false(o.pass);
+}
+
+static void test_weights_first_record_fails(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	firsts("127.0.0.2:5060", 60); /* always the first of equal records */
+	assert_int_equal(sl_check_weights(L, "OPTIONS", WW, 3, 0.001, &o), 0);
+	assert_false(o.pass);
+}
+
+static void test_weights_stray_and_too_few(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	firsts("127.0.0.2:5060", 3);
+	assert_int_equal(sl_check_weights(L, "OPTIONS", WW, 3, 0.001, &o), -EINVAL);
+	assert_non_null(strstr(o.detail, "at least 5"));
+	firsts("127.0.0.2:5060", 3);
+	firsts("127.0.0.3:5060", 17);
+	firsts("127.0.0.4:5060", 36);
+	firsts("127.0.0.9:5060", 1);
+	assert_int_equal(sl_check_weights(L, "OPTIONS", WW, 3, 0.001, &o), 0);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "127.0.0.9:5060/udp"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -225,6 +385,16 @@ int main(void)
 		T(test_retransmission_elsewhere_fails_same_server),
 		T(test_ack_to_other_server_fails),
 		T(test_changed_cseq_on_failover_fails),
+		T(test_request_uri_as_given),
+		T(test_request_uri_nothing_seen),
+		T(test_non2xx_ack_new_branch_fails),
+		T(test_non2xx_never_acked_fails),
+		T(test_non2xx_acked_passes),
+		T(test_chi2_tail_known_values),
+		T(test_weights_follow_passes),
+		T(test_weights_ignored_fails),
+		T(test_weights_first_record_fails),
+		T(test_weights_stray_and_too_few),
 	};
 	return cmocka_run_group_tests_name("sl_check", tests, NULL, NULL);
 }

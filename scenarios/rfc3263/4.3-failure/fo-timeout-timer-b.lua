@@ -29,3 +29,8 @@ local r = send{ method = "INVITE", uri = "sip:bob@example.test" }
 expect_status(r, 200, { covers = { "FO-TIMEOUT" } })
 expect_route({ "127.0.0.2:5060/udp", "127.0.0.3:5060/udp" },
              { method = "INVITE", covers = { "FO-TIMEOUT" } })
+-- The failover comes when timer B fires, 64*T1 after the first INVITE left, not before
+-- (a premature give-up) nor much later; the window's tolerance grows with --rate.
+expect_gap{ from = { method = "INVITE", at = "127.0.0.2:5060/udp" },
+            to = { method = "INVITE", at = "127.0.0.3:5060/udp" },
+            min = timer_b(), max = timer_b(), covers = { "FO-TIMEOUT" } }

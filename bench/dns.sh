@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# bench/dns.sh: queries/s of `siploc dns` (query log off, then on) against NSD serving the
+# same zone, measured by dnsperf in one run, side by side, on loopback only. Not part of
+# `make check`. Usage: bench/dns.sh [SECONDS_PER_RUN] (default 10).
+# Needs Debian's dnsperf and nsd; installs them when missing (root, apt-get). NSD runs by
+# hand in the foreground with a generated config in a temp dir, never as a service.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECS=${1:-10}
+BUILD=${BUILD:-build}
+SIPLOC=$BUILD/siploc
+PORT_SIPLOC=${PORT_SIPLOC:-35631}
+PORT_NSD=${PORT_NSD:-35632}
+NAMES=${NAMES:-50}    # domains in the zone, 8 records each
+
+[[ $SECS =~ ^[0-9]+$ ]] && [ "$SECS" -ge 1 ] && [ "$SECS" -le 120 ] ||
+	{ echo "dns.sh: SECONDS_PER_RUN must be 1..120" >&2; exit 2; }
+[ -x "$SIPLOC" ] || { echo "dns.sh: $SIPLOC missing: run make all" >&2; exit 2; }
+
+missing=()
+command -v dnsperf >/dev/null || missing+=(dnsperf)
+[ -x /usr/sbin/nsd ] || missing+=(nsd)
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "dns.sh: installing ${missing[*]}" >&2
+	# The nsd package would start a system-wide service on port 53: forbid that while
+	# installing (invoke-rc.d obeys policy-rc.d), unless the machine has a policy already.
+	guard=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		guard=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"${missing[@]}" >/dev/null || { apt-get update -q >/dev/null &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			"${missing[@]}" >/dev/null; }
+	[ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d
+fi
+
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# One zone for both servers: per domain two NAPTR, two SRV, two A, one AAAA, one TXT.
+ZONE=$TMP/example.test.zone
+{
+	echo '$ORIGIN example.test.'
+	echo '$TTL 300'
+	echo '@ IN SOA ns1 hostmaster 1 3600 600 86400 60'
+	echo '@ IN NS ns1'
+	echo 'ns1 IN A 127.0.0.53'
+	for i in $(seq 1 "$NAMES"); do
+		d=d$i
+		echo "$d IN NAPTR 10 50 \"s\" \"SIP+D2U\" \"\" _sip._udp.$d"
+		echo "$d IN NAPTR 20 50 \"s\" \"SIP+D2T\" \"\" _sip._tcp.$d"
+		echo "_sip._udp.$d IN SRV 10 60 5060 a.$d"
+		echo "_sip._udp.$d IN SRV 20 40 5060 b.$d"
+		echo "a.$d IN A 192.0.2.$((i % 250 + 1))"
+		echo "b.$d IN A 198.51.100.$((i % 250 + 1))"
+		echo "a.$d IN AAAA 2001:db8::$i"
+		echo "$d IN TXT \"bench $i\""
+	done
+} >"$ZONE"
+# The mix a SIP client sends, plus misses (NXDOMAIN) and NODATA.
+QUERIES=$TMP/queries
+for i in $(seq 1 "$NAMES"); do
+	d=d$i.example.test
+	printf '%s NAPTR\n_sip._udp.%s SRV\na.%s A\na.%s AAAA\nb.%s A\nnope%s A\n%s AAAA\n' \
+		"$d" "$d" "$d" "$d" "$d" "$i.example.test" "$d"
+done >"$QUERIES"
+
+cat >"$TMP/nsd.conf" <<EOF
+server:
+	ip-address: 127.0.0.1@$PORT_NSD
+	port: $PORT_NSD
+	do-ip6: no
+	server-count: 1
+	username: ""
+	chroot: ""
+	zonesdir: "$TMP"
+	database: ""
+	zonelistfile: "$TMP/zone.list"
+	xfrdfile: "$TMP/xfrd.state"
+	xfrdir: "$TMP"
+	pidfile: "$TMP/nsd.pid"
+	logfile: "$TMP/nsd.log"
+	verbosity: 0
+	hide-version: yes
+	# Response rate limiting (on in Debian's build) would cap one client at 200 qps.
+	rrl-ratelimit: 0
+	rrl-whitelist-ratelimit: 0
+remote-control:
+	control-enable: no
+zone:
+	name: example.test
+	zonefile: "$ZONE"
+EOF
+
+# Both servers single-threaded on CPU 1, dnsperf on CPU 0, when taskset is there.
+PIN_SRV=() PIN_CLI=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	PIN_SRV=(taskset -c 1) PIN_CLI=(taskset -c 0)
+fi
+
+wait_port() { # PORT: until the server answers
+	for _ in $(seq 100); do
+		dig @127.0.0.1 -p "$1" +time=1 +tries=1 +short ns1.example.test A >/dev/null 2>&1 &&
+			return 0
+		sleep 0.05
+	done
+	echo "dns.sh: no server on port $1" >&2
+	return 1
+}
+
+perf() { # PORT: prints queries/s
+	"${PIN_CLI[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$QUERIES" -l "$SECS" -c 1 -q 100 \
+		>"$TMP/perf.out" 2>&1 || { cat "$TMP/perf.out" >&2; return 1; }
+	grep -q 'Queries lost: *0 ' "$TMP/perf.out" ||
+		echo "dns.sh: port $1: $(grep 'Queries lost' "$TMP/perf.out" | tr -s ' ')" >&2
+	awk '/Queries per second:/ { print $4 }' "$TMP/perf.out"
+}
+
+run_siploc() { # LOG(0|1): prints queries/s
+	local args=(dns --zone "$ZONE" --listen "127.0.0.1:$PORT_SIPLOC" --exit-after $((SECS + 30)))
+	[ "$1" = 1 ] && args+=(--log)
+	"${PIN_SRV[@]}" "$SIPLOC" "${args[@]}" >/dev/null 2>"$TMP/siploc.log" &
+	local pid=$!
+	PIDS+=("$pid")
+	wait_port "$PORT_SIPLOC"
+	perf "$PORT_SIPLOC"
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+}
+
+echo "zone: $(grep -vc '^\$' "$ZONE") records; $(wc -l <"$QUERIES") distinct queries; ${SECS}s per run" >&2
+"${PIN_SRV[@]}" /usr/sbin/nsd -d -c "$TMP/nsd.conf" >"$TMP/nsd.out" 2>&1 &
+PIDS+=($!)
+wait_port "$PORT_NSD" || { cat "$TMP/nsd.out" "$TMP/nsd.log" 2>/dev/null >&2; exit 1; }
+
+nsd_qps=$(perf "$PORT_NSD")
+off_qps=$(run_siploc 0)
+on_qps=$(run_siploc 1)
+logged=$(wc -l <"$TMP/siploc.log")
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+printf '%-28s %12s %14s\n' "server" "queries/s" "vs NSD"
+printf '%-28s %12.0f %14s\n' "NSD $(/usr/sbin/nsd -v 2>&1 | awk 'NR==1 {print $3}')" "$nsd_qps" "1.00"
+printf '%-28s %12.0f %14s\n' "siploc dns, log off" "$off_qps" "$(ratio "$off_qps" "$nsd_qps")"
+printf '%-28s %12.0f %14s\n' "siploc dns, log on" "$on_qps" "$(ratio "$on_qps" "$nsd_qps")"
+echo "log on: $logged lines written; log on / log off: $(ratio "$on_qps" "$off_qps")"

@@ -1,0 +1,47 @@
+/* sl_peer_int.h: what the peer's transports (sl_peer_tcp.c) and its core (sl_peer.c)
+ * promise each other. Internal to the peer. */
+#ifndef SL_PEER_INT_H
+#define SL_PEER_INT_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct sl_peer;
+struct sl_loop;
+struct sl_ptcp;
+
+/* Where a request came from, so its responses go back the same way: a TCP connection
+ * (conn > 0) or a UDP source address (conn == 0). */
+struct sl_route {
+	unsigned conn;
+	struct sockaddr_storage sa;
+	socklen_t salen;
+};
+
+/* Core: one complete message arrived; off is its TCP stream offset (0 for udp). */
+void sl_peer_input(struct sl_peer *p, const struct sl_route *r, const char *data, size_t len,
+		   unsigned long long off);
+/* Core: a note in the event log; the _rst form adds the fingerprint of the RST the peer
+ * sends to remote, so the capture can name its frame. */
+void sl_peer_note(struct sl_peer *p, const char *text);
+void sl_peer_note_rst(struct sl_peer *p, const char *remote, const char *text);
+/* Core: a stream could not be framed; logged as a malformed message. */
+void sl_peer_malformed(struct sl_peer *p, const char *remote, const char *data, size_t len,
+		       unsigned long long off, const char *why);
+
+/* TCP transport: listens from the start. */
+int sl_ptcp_new(struct sl_ptcp **tp, struct sl_peer *p, struct sl_loop *loop,
+		const struct sockaddr_storage *ss, socklen_t slen, char *err, size_t errlen);
+void sl_ptcp_free(struct sl_ptcp *t);
+/* Stops (or starts again) accepting: a closed listener makes the kernel answer RST. */
+int sl_ptcp_listen(struct sl_ptcp *t, int on, char *err, size_t errlen);
+/* Queues data on conn; *off gets the stream offset of its first byte. -ENOTCONN when
+ * the connection is gone. */
+int sl_ptcp_send(struct sl_ptcp *t, unsigned conn, const void *data, size_t len,
+		 unsigned long long *off);
+/* Ends conn: reset (RST, SO_LINGER 0) or a plain close (FIN). */
+int sl_ptcp_end(struct sl_ptcp *t, unsigned conn, int reset);
+/* "127.0.0.1:40000" of conn's remote end, or NULL. */
+const char *sl_ptcp_remote(const struct sl_ptcp *t, unsigned conn);
+
+#endif

@@ -1,0 +1,2 @@
+while true do end
+scenario { id = "hostile-preloop", covers = { "FO-503" }, summary = "Loops before declaring." }

@@ -1,0 +1,2 @@
+scenario { id = "hostile-require", covers = { "FO-503" }, summary = "Reaches for require." }
+require("os")

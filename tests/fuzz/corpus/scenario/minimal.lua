@@ -1,0 +1,1 @@
+scenario { id = "seed", covers = { "FO-503" }, summary = "seed" }

@@ -34,7 +34,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 REF_UNIT_SRC := $(wildcard tests/unit/ref/test_*.c)
 REF_UNIT_BIN := $(REF_UNIT_SRC:tests/unit/ref/%.c=$(BUILD)/tests/ref_%)
 
-.PHONY: all deps run check unit e2e asan clean mutants fuzz fuzz-build flake
+.PHONY: all deps build-all run check unit e2e asan clean mutants fuzz fuzz-build flake
 all: deps $(BUILD)/siploc $(BUILD)/siploc-sut $(ADAPTERS)
 
 deps:
@@ -55,11 +55,13 @@ $(BUILD)/siploc-sut: sut_adapters/runner.c sut_adapters/sut_adapter.h sut_adapte
 
 $(BUILD)/adapters/ref.so: $(REF_SRC) $(wildcard sut_adapters/ref/*.h) sut_adapters/sut_adapter.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC -shared -o $@ $(REF_SRC) $(LDFLAGS) $(REF_LIBS)
+	@echo "  SO      $@"
+	@$(CC) $(CFLAGS) -fPIC -shared -o $@ $(REF_SRC) $(LDFLAGS) $(REF_LIBS)
 
 $(BUILD)/adapters/mutant-%.so: $(REF_SRC) $(wildcard sut_adapters/ref/*.h) sut_adapters/ref/mutants.tsv
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC -shared \
+	@echo "  SO      $@"
+	@$(CC) $(CFLAGS) -fPIC -shared \
 	  -DREF_MUTANT="\"$*\"" -o $@ $(REF_SRC) $(LDFLAGS) $(REF_LIBS)
 
 $(BUILD)/adapters/test-%.so: sut_adapters/test/%.c sut_adapters/sut_adapter.h
@@ -88,13 +90,19 @@ $(BUILD)/tests/ref_%: tests/unit/ref/%.c $(REF_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isut_adapters/ref -DREF_UNIT_TEST -o $@ $^ $(LDFLAGS) $(REF_LIBS) $(CMOCKA_LIBS)
 
-run: all
+run: build-all
 	$(BUILD)/siploc run --out out
 
-unit: all $(UNIT_BIN) $(REF_UNIT_BIN)
+# Everything the tests need, built in parallel (40-odd mutants are 40-odd links).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+build-all: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/siploc $(BUILD)/siploc-sut $(ADAPTERS) \
+	  $(UNIT_BIN) $(REF_UNIT_BIN)
+
+unit: build-all
 	@bash tests/run_unit.sh $(UNIT_BIN) $(REF_UNIT_BIN)
 
-e2e: all
+e2e: build-all
 	@BUILD=$(BUILD) bash tests/e2e/run.sh
 
 check: unit e2e
@@ -115,7 +123,7 @@ asan:
 
 # Flake gate: the corpus FLAKE_RUNS times; any verdict that differs between runs fails.
 FLAKE_RUNS ?= 20
-flake: all
+flake: build-all
 	@BUILD=$(BUILD) bash tests/flake.sh $(FLAKE_RUNS)
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) over the harness objects, built by clang with

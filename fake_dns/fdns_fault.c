@@ -57,17 +57,6 @@ const char *fdns_action_name(enum fdns_action a)
 	return (size_t)a < NACT ? names[a] : "?";
 }
 
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 int fdns_rules_new(struct fdns_rules **rp)
 {
 	*rp = calloc(1, sizeof(**rp));
@@ -89,16 +78,16 @@ int fdns_rules_add(struct fdns_rules *r, const struct fdns_fault *f, char *err, 
 	int rc = 0;
 	ldns_rdf *name = NULL;
 	if (f->action <= FDNS_ACT_NONE || (size_t)f->action >= NACT) {
-		set_err(err, errlen, "unknown fault action %d", (int)f->action);
+		fdns_set_err(err, errlen, "unknown fault action %d", (int)f->action);
 		return -EINVAL;
 	}
 	if (f->action == FDNS_ACT_DELAY && !f->delay_us) {
-		set_err(err, errlen, "fault \"delay\" needs a delay above 0");
+		fdns_set_err(err, errlen, "fault \"delay\" needs a delay above 0");
 		return -EINVAL;
 	}
 	if ((f->action == FDNS_ACT_TRUNCATE || f->action == FDNS_ACT_WRONG_PORT) &&
 	    f->transport == FDNS_TCP) {
-		set_err(err, errlen, "fault \"%s\" exists for UDP only", names[f->action]);
+		fdns_set_err(err, errlen, "fault \"%s\" exists for UDP only", names[f->action]);
 		return -EINVAL;
 	}
 	if (f->name) {
@@ -106,14 +95,14 @@ int fdns_rules_add(struct fdns_rules *r, const struct fdns_fault *f, char *err, 
 		size_t n = strlen(f->name);
 		snprintf(buf, sizeof(buf), "%s%s", f->name, n && f->name[n - 1] == '.' ? "" : ".");
 		if (n == 0 || n > 253 || ldns_str2rdf_dname(&name, buf) != LDNS_STATUS_OK) {
-			set_err(err, errlen, "fault match: bad name '%s'", f->name);
+			fdns_set_err(err, errlen, "fault match: bad name '%s'", f->name);
 			return -EINVAL;
 		}
 	}
 	struct rule *v = realloc(r->v, (r->n + 1) * sizeof(*v));
 	if (!v) {
 		rc = -ENOMEM;
-		set_err(err, errlen, "out of memory");
+		fdns_set_err(err, errlen, "out of memory");
 		goto out;
 	}
 	r->v = v;

@@ -48,4 +48,8 @@ struct fdns_rules *fdns_zone_rules(struct fdns_zone *z);
  * shrink. Returns 0, or -EINVAL for another action. */
 int fdns_wire_mangle(enum fdns_action a, uint8_t *wire, size_t *len);
 
+/* snprintf into err (when given): the one error writer of fake_dns. */
+__attribute__((format(printf, 3, 4)))
+void fdns_set_err(char *err, size_t errlen, const char *fmt, ...);
+
 #endif

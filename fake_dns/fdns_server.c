@@ -67,17 +67,6 @@ struct fdns_server {
 	size_t hist_n, hist_max;
 };
 
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static void emit(struct fdns_server *s, struct fdns_query_log *lg)
 {
 	if (s->log)
@@ -519,7 +508,7 @@ static int open_socket(const struct sockaddr_storage *ss, socklen_t sslen, int t
 	fmt_addr(ss, where, sizeof(where));
 	if (fd < 0) {
 		rc = -errno;
-		set_err(err, errlen, "socket %s/%s: %s", where, proto, strerror(errno));
+		fdns_set_err(err, errlen, "socket %s/%s: %s", where, proto, strerror(errno));
 		goto out;
 	}
 	/* SO_REUSEADDR lets a rerun bind TCP at once despite TIME_WAIT. Not on UDP: there
@@ -530,17 +519,17 @@ static int open_socket(const struct sockaddr_storage *ss, socklen_t sslen, int t
 	    (ss->ss_family == AF_INET6 &&
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)) {
 		rc = -errno;
-		set_err(err, errlen, "setsockopt %s/%s: %s", where, proto, strerror(errno));
+		fdns_set_err(err, errlen, "setsockopt %s/%s: %s", where, proto, strerror(errno));
 		goto out;
 	}
 	if (bind(fd, (const struct sockaddr *)ss, sslen) < 0) {
 		rc = -errno;
-		set_err(err, errlen, "bind %s/%s: %s", where, proto, strerror(errno));
+		fdns_set_err(err, errlen, "bind %s/%s: %s", where, proto, strerror(errno));
 		goto out;
 	}
 	if (type == SOCK_STREAM && listen(fd, TCP_BACKLOG) < 0) {
 		rc = -errno;
-		set_err(err, errlen, "listen %s/%s: %s", where, proto, strerror(errno));
+		fdns_set_err(err, errlen, "listen %s/%s: %s", where, proto, strerror(errno));
 		goto out;
 	}
 out:
@@ -583,7 +572,7 @@ int fdns_server_new(struct fdns_server **sp, struct sl_loop *loop, struct fdns_z
 	}
 	if (!s || !(s->rx = malloc(UDP_RX_MAX))) {
 		rc = -ENOMEM;
-		set_err(err, errlen, "fdns server: %s", strerror(ENOMEM));
+		fdns_set_err(err, errlen, "fdns server: %s", strerror(ENOMEM));
 		goto out;
 	}
 	s->loop = loop;
@@ -592,7 +581,7 @@ int fdns_server_new(struct fdns_server **sp, struct sl_loop *loop, struct fdns_z
 	s->log_arg = log_arg;
 	rc = parse_addr(addr, port, &ss, &sslen);
 	if (rc < 0) {
-		set_err(err, errlen, "bad address '%s': not a numeric IPv4 or IPv6 address",
+		fdns_set_err(err, errlen, "bad address '%s': not a numeric IPv4 or IPv6 address",
 			addr ? addr : "(null)");
 		goto out;
 	}
@@ -602,7 +591,7 @@ int fdns_server_new(struct fdns_server **sp, struct sl_loop *loop, struct fdns_z
 	socklen_t llen = sizeof(s->udp_local);
 	if (getsockname(s->udp_fd, (struct sockaddr *)&s->udp_local, &llen) < 0) {
 		rc = -errno;
-		set_err(err, errlen, "getsockname: %s", strerror(errno));
+		fdns_set_err(err, errlen, "getsockname: %s", strerror(errno));
 		goto out;
 	}
 	/* With port 0 the kernel picks the UDP port; TCP must then share it. */
@@ -612,13 +601,13 @@ int fdns_server_new(struct fdns_server **sp, struct sl_loop *loop, struct fdns_z
 		goto out;
 	rc = sl_loop_fd_add(loop, s->udp_fd, SL_EV_IN, udp_event, s);
 	if (rc < 0) {
-		set_err(err, errlen, "loop: %s", strerror(-rc));
+		fdns_set_err(err, errlen, "loop: %s", strerror(-rc));
 		goto out;
 	}
 	s->udp_reg = 1;
 	rc = sl_loop_fd_add(loop, s->tcp_fd, SL_EV_IN, accept_event, s);
 	if (rc < 0) {
-		set_err(err, errlen, "loop: %s", strerror(-rc));
+		fdns_set_err(err, errlen, "loop: %s", strerror(-rc));
 		goto out;
 	}
 	s->tcp_reg = 1;

@@ -361,8 +361,7 @@ out:
 	return rc;
 }
 
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
+void fdns_set_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	if (!err || !errlen)
 		return;
@@ -420,7 +419,7 @@ static int parse_error(const char *text, size_t from, size_t to, ldns_status st,
 		line += text[i] == '\n';
 	char rec[ERR_TEXT_MAX + 4];
 	record_text(text, start, to, rec, sizeof(rec));
-	set_err(err, errlen, "%s:%d: %s in '%s'", file ? file : "zone", line,
+	fdns_set_err(err, errlen, "%s:%d: %s in '%s'", file ? file : "zone", line,
 		 ldns_get_errorstr_by_id(st), rec);
 	return -EINVAL;
 }
@@ -442,7 +441,7 @@ int fdns_zone_load_text(struct fdns_zone *z, const char *text, const char *origi
 	}
 	org = ldns_dname_new_frm_str(origin ? origin : ".");
 	if (!org) {
-		set_err(err, errlen, "%s:%d: bad origin '%s'", file ? file : "zone", first_line,
+		fdns_set_err(err, errlen, "%s:%d: bad origin '%s'", file ? file : "zone", first_line,
 			 origin);
 		rc = -EINVAL;
 		goto out;
@@ -453,7 +452,7 @@ int fdns_zone_load_text(struct fdns_zone *z, const char *text, const char *origi
 	fp = fmemopen((void *)text, len, "r");
 	if (!fp) {
 		rc = -errno;
-		set_err(err, errlen, "%s: fmemopen: %s", file ? file : "zone", strerror(errno));
+		fdns_set_err(err, errlen, "%s: fmemopen: %s", file ? file : "zone", strerror(errno));
 		goto out;
 	}
 	for (;;) {
@@ -489,7 +488,7 @@ int fdns_zone_load_text(struct fdns_zone *z, const char *text, const char *origi
 commit:
 	rc = commit(z, batch);
 	if (rc < 0)
-		set_err(err, errlen, "%s: %s", file ? file : "zone", strerror(-rc));
+		fdns_set_err(err, errlen, "%s: %s", file ? file : "zone", strerror(-rc));
 out:
 	if (fp)
 		fclose(fp);
@@ -508,7 +507,7 @@ int fdns_zone_load_file(struct fdns_zone *z, const char *path, const char *origi
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		rc = -errno;
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		fdns_set_err(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	for (;;) {
@@ -516,7 +515,7 @@ int fdns_zone_load_file(struct fdns_zone *z, const char *path, const char *origi
 			char *p = realloc(buf, cap += 65536);
 			if (!p) {
 				rc = -ENOMEM;
-				set_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
+				fdns_set_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
 				goto out;
 			}
 			buf = p;
@@ -528,13 +527,13 @@ int fdns_zone_load_file(struct fdns_zone *z, const char *path, const char *origi
 	}
 	if (ferror(f)) {
 		rc = -EIO;
-		set_err(err, errlen, "%s: read error", path);
+		fdns_set_err(err, errlen, "%s: read error", path);
 		goto out;
 	}
 	buf[len] = '\0';
 	if (memchr(buf, '\0', len)) {
 		rc = -EINVAL;
-		set_err(err, errlen, "%s: not a text file (NUL byte)", path);
+		fdns_set_err(err, errlen, "%s: not a text file (NUL byte)", path);
 		goto out;
 	}
 	rc = fdns_zone_load_text(z, buf, origin, default_ttl, path, 1, err, errlen);

@@ -6,6 +6,7 @@
 
 #include "ref_dns.h"
 #include "ref_log.h"
+#include "ref_mutant.h"
 #include "ref_loop.h"
 #include "ref_rand.h"
 #include "ref_request.h"
@@ -82,6 +83,8 @@ static void on_icmp(void *arg, int err, const struct sockaddr *dst, const char *
 {
 	struct ref_ctx *c = arg;
 
+	if (ref_mutant("ignore-icmp"))
+		return; /* kamailio#2377: the transaction waits for timer B instead */
 	ref_txns_on_icmp(&c->txns, err, dst, payload, len);
 }
 

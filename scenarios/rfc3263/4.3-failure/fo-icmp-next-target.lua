@@ -25,3 +25,8 @@ expect_status(r, 200, { covers = { "FO-TRANSPORT" } })
 expect_dns({ "A sip1.example.test", "A sip2.example.test" },
            { mode = "subsequence", covers = { "FO-TRANSPORT" } })
 expect_route({ "127.0.0.3:5060/udp" }, { method = "INVITE", covers = { "FO-TRANSPORT" } })
+-- ICMP tells the client at once: the failover must not wait for timer B (a stack that
+-- ignores ICMP reaches the second target only 32 s later, kamailio#2377).
+expect_gap{ from = { qtype = "A", qname = "sip1.example.test" },
+            to = { method = "INVITE", at = "127.0.0.3:5060/udp" },
+            min = 0, max = 2, covers = { "FO-TRANSPORT" } }

@@ -252,9 +252,9 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 		fprintf(stderr, "siploc: --out %s: %s\n", out, why);
 		goto out;
 	}
-	int color = isatty(1) && !getenv("NO_COLOR");
-	color |= (isatty(1) ? RPT_CON_TTY : 0) | (verbose ? RPT_CON_VERBOSE : 0) |
-		 (quiet ? RPT_CON_QUIET : 0);
+	int con = (isatty(1) ? RPT_CON_TTY : 0) | (verbose ? RPT_CON_VERBOSE : 0) |
+		  (quiet ? RPT_CON_QUIET : 0) |
+		  (isatty(1) && !getenv("NO_COLOR") ? RPT_CON_COLOR : 0);
 	int input_error = 0;
 	struct sl_worker_opts wo = { runner, adapter, out, rate, timeout, (unsigned)seed,
 				     max_sut, strncmp(sut, "exec:", 5) ? NULL : sut + 5 };
@@ -282,7 +282,7 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 			}
 		}
 	}
-	rpt_console_progress(stdout, run, files.n, color);
+	rpt_console_progress(stdout, run, files.n, con);
 	for (size_t i = 0; i < files.n && !sl_worker_interrupted(); i++) {
 		json_t *res;
 		if (errs[i]) {
@@ -303,9 +303,9 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 		}
 		const char *v = json_string_value(json_object_get(res, "verdict"));
 		if (!quiet || !v || strcmp(v, "pass"))
-			rpt_console_scenario(stdout, res, i + 1, files.n, color);
+			rpt_console_scenario(stdout, res, i + 1, files.n, con);
 		rpt_run_add(run, res);
-		rpt_console_progress(stdout, run, files.n, color);
+		rpt_console_progress(stdout, run, files.n, con);
 	}
 	size_t nreq = sl_catalogue_count(cat);
 	struct rpt_req *reqs = calloc(nreq, sizeof(*reqs));
@@ -323,7 +323,7 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 		fprintf(stderr, "siploc: %s\n", err);
 		rc = 2;
 	}
-	rpt_console_summary(stdout, run, color);
+	rpt_console_summary(stdout, run, con);
 	printf("results: %s\n", path);
 	if (input_error)
 		rc = 2;

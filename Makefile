@@ -17,7 +17,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # The harness library: everything but the CLI entry point, so unit tests link the same code.
 CORE_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c)) $(wildcard fake_dns/*.c) \
-            $(wildcard reports/*.c)
+            $(wildcard reports/*.c) sut_adapters/sut_proto.c
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 REF_SRC  := $(wildcard sut_adapters/ref/*.c)
 # Mutants: one seeded bug each, selected by -DREF_MUTANT=<n>; the table lives in
@@ -34,7 +34,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 REF_UNIT_SRC := $(wildcard tests/unit/ref/test_*.c)
 REF_UNIT_BIN := $(REF_UNIT_SRC:tests/unit/ref/%.c=$(BUILD)/tests/ref_%)
 
-.PHONY: all deps build-all run check unit e2e asan clean mutants fuzz fuzz-build flake
+.PHONY: all deps build-all run check unit e2e asan clean mutants fuzz fuzz-build flake valgrind
 all: deps $(BUILD)/siploc $(BUILD)/siploc-sut $(ADAPTERS)
 
 deps:
@@ -49,9 +49,10 @@ $(BUILD)/siploc: $(BUILD)/obj/harness/main.o $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SIPLOC_LIBS)
 
 # The runner links no harness code: a SUT sees the world only through the network.
-$(BUILD)/siploc-sut: sut_adapters/runner.c sut_adapters/sut_adapter.h sut_adapters/sut_proto.h
+$(BUILD)/siploc-sut: sut_adapters/runner.c sut_adapters/sut_proto.c sut_adapters/sut_adapter.h \
+                    sut_adapters/sut_proto.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -ldl
+	$(CC) $(CFLAGS) -o $@ sut_adapters/runner.c sut_adapters/sut_proto.c $(LDFLAGS) -ldl
 
 $(BUILD)/adapters/ref.so: $(REF_SRC) $(wildcard sut_adapters/ref/*.h) sut_adapters/sut_adapter.h
 	@mkdir -p $(dir $@)
@@ -125,6 +126,10 @@ asan:
 FLAKE_RUNS ?= 20
 flake: build-all
 	@BUILD=$(BUILD) bash tests/flake.sh $(FLAKE_RUNS)
+
+# valgrind memcheck over a representative subset of the harness (tests/valgrind.sh).
+valgrind: build-all
+	@BUILD=$(BUILD) bash tests/valgrind.sh
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) over the harness objects, built by clang with
 # ASan+UBSan in build-fuzz/; each runs FUZZ_SECONDS on its seed corpus.

@@ -28,6 +28,7 @@ struct sl_capture {
 	int64_t real_minus_mono_us;
 	struct frame *fr;
 	size_t n, cap;
+	size_t bytes, cut;  /* kept so far; frames cut short by the budget */
 };
 
 static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -41,13 +42,20 @@ static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *by
 		c->fr = fr;
 		c->cap = cap;
 	}
-	unsigned char *d = malloc(h->caplen ? h->caplen : 1);
+	uint32_t keep = h->caplen;
+	/* A flooding SUT must not run the worker out of memory: headers still tell the tale. */
+	if (c->bytes + keep > SL_CAPTURE_MAX_BYTES && keep > SL_CAPTURE_SNAP_LATE) {
+		keep = SL_CAPTURE_SNAP_LATE;
+		c->cut++;
+	}
+	unsigned char *d = malloc(keep ? keep : 1);
 	if (!d)
 		return;
-	memcpy(d, bytes, h->caplen);
+	memcpy(d, bytes, keep);
+	c->bytes += keep;
 	int64_t real_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
 	c->fr[c->n++] = (struct frame){ (uint64_t)(real_us - c->real_minus_mono_us), h->len,
-					h->caplen, d };
+					keep, d };
 }
 
 static void on_readable(int fd, unsigned ev, void *arg)
@@ -130,6 +138,17 @@ void sl_capture_drain(struct sl_capture *c, int quiet_ms)
 			nanosleep(&ts, NULL);
 		}
 	}
+}
+
+size_t sl_capture_cut(const struct sl_capture *c)
+{
+	return c->cut;
+}
+
+size_t sl_capture_dropped(const struct sl_capture *c)
+{
+	struct pcap_stat st;
+	return pcap_stats(c->p, &st) == 0 ? st.ps_drop : 0;
 }
 
 size_t sl_capture_frames(const struct sl_capture *c)
@@ -248,55 +267,167 @@ static struct flow *flow_find(struct flow *fl, size_t n, const struct l4 *x)
 	return NULL;
 }
 
-static int same_ends(const struct sl_fp *fp, const struct l4 *x)
+/* The event fingerprints still to match, grouped by what a frame must agree on (its
+ * ends, and for datagrams its length and hash), each group in log order: a frame finds
+ * its events in O(1) (datagrams, resets) or O(log n) (TCP offsets) instead of a scan of
+ * the whole log, so a flood of packets costs linear time. */
+enum grp_kind { G_HASH, G_RST, G_OFF };
+
+struct member {
+	struct sl_fp *fp;
+	size_t seq;     /* log order, the tie-break when sorting by offset */
+};
+
+struct grp {
+	enum grp_kind kind;
+	int proto;
+	const char *src, *dst;
+	size_t len;
+	uint64_t hash;
+	struct member *m;
+	size_t n, cap, next;  /* next: first member not matched yet (G_HASH, G_RST) */
+};
+
+struct fpindex {
+	struct grp *g;
+	size_t ng, capg;
+	size_t *slot;         /* open addressing: group index + 1, 0 for empty */
+	size_t nslot;         /* a power of two */
+};
+
+static uint64_t grp_hash(enum grp_kind k, int proto, const char *src, const char *dst,
+			 size_t len, uint64_t h)
 {
-	return fp->proto == x->proto && !fp->frame && !strcmp(fp->src, x->src) &&
-	       !strcmp(fp->dst, x->dst);
+	uint64_t v = sl_fp_hash(src, strlen(src)) * 31 + sl_fp_hash(dst, strlen(dst));
+	v = v * 31 + (uint64_t)k * 7 + (uint64_t)proto;
+	if (k == G_HASH)
+		v = (v * 31 + len) * 31 + h;
+	return v ^ (v >> 29);
 }
 
-/* Earliest unmatched fingerprint accepted by want(); every one when all. */
-static void match_events(struct sl_evlog *log, const struct l4 *x, unsigned frame, int all,
-			 int (*want)(const struct sl_fp *fp, const struct l4 *x, const void *arg),
-			 const void *arg)
+static int grp_is(const struct grp *g, enum grp_kind k, int proto, const char *src,
+		  const char *dst, size_t len, uint64_t h)
 {
-	size_t nev = sl_evlog_count(log);
+	return g->kind == k && g->proto == proto && !strcmp(g->src, src) &&
+	       !strcmp(g->dst, dst) && (k != G_HASH || (g->len == len && g->hash == h));
+}
+
+/* The group for these fields, created when create is set; NULL when absent or no memory. */
+static struct grp *grp_get(struct fpindex *ix, enum grp_kind k, int proto, const char *src,
+			   const char *dst, size_t len, uint64_t h, int create)
+{
+	if (!ix->nslot)
+		return NULL;
+	size_t i = grp_hash(k, proto, src, dst, len, h) & (ix->nslot - 1);
+	for (; ix->slot[i]; i = (i + 1) & (ix->nslot - 1))
+		if (grp_is(&ix->g[ix->slot[i] - 1], k, proto, src, dst, len, h))
+			return &ix->g[ix->slot[i] - 1];
+	if (!create || ix->ng == ix->capg)
+		return NULL;
+	struct grp *g = &ix->g[ix->ng++];
+	*g = (struct grp){ .kind = k, .proto = proto, .src = src, .dst = dst, .len = len,
+			   .hash = h };
+	ix->slot[i] = ix->ng;
+	return g;
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+	if (x->fp->off != y->fp->off)
+		return x->fp->off < y->fp->off ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void index_free(struct fpindex *ix)
+{
+	for (size_t i = 0; i < ix->ng; i++)
+		free(ix->g[i].m);
+	free(ix->g);
+	free(ix->slot);
+}
+
+static int index_build(struct fpindex *ix, struct sl_evlog *log)
+{
+	size_t nev = sl_evlog_count(log), nfp = 2 * nev + 1, seq = 0;
+	memset(ix, 0, sizeof(*ix));
+	ix->capg = nfp;
+	for (ix->nslot = 16; ix->nslot < 2 * nfp; ix->nslot *= 2)
+		;
+	ix->g = calloc(ix->capg, sizeof(*ix->g));
+	ix->slot = calloc(ix->nslot, sizeof(*ix->slot));
+	if (!ix->g || !ix->slot)
+		goto fail;
 	for (size_t e = 0; e < nev; e++) {
 		struct sl_event *ev = sl_evlog_get(log, e);
 		for (int k = 0; k < 2; k++) {
 			struct sl_fp *fp = &ev->fp[k];
-			if (same_ends(fp, x) && want(fp, x, arg)) {
-				fp->frame = frame;
-				if (!all)
-					return;
+			if (!fp->proto || fp->frame)
+				continue;
+			enum grp_kind kind = !fp->has_off ? G_HASH
+					     : fp->tcp_flags & 0x04 ? G_RST
+					     : fp->tcp_flags ? (enum grp_kind)-1 : G_OFF;
+			if ((int)kind < 0)
+				continue;
+			struct grp *g = grp_get(ix, kind, fp->proto, fp->src, fp->dst, fp->len,
+						fp->hash, 1);
+			if (!g)
+				goto fail;
+			if (g->n == g->cap) {
+				size_t cap = g->cap ? 2 * g->cap : 4;
+				struct member *m = realloc(g->m, cap * sizeof(*m));
+				if (!m)
+					goto fail;
+				g->m = m;
+				g->cap = cap;
 			}
+			g->m[g->n++] = (struct member){ fp, seq++ };
 		}
 	}
+	for (size_t i = 0; i < ix->ng; i++)
+		if (ix->g[i].kind == G_OFF)
+			qsort(ix->g[i].m, ix->g[i].n, sizeof(*ix->g[i].m), member_cmp);
+	return 0;
+fail:
+	index_free(ix);
+	memset(ix, 0, sizeof(*ix));
+	return -ENOMEM;
 }
 
-static int want_hash(const struct sl_fp *fp, const struct l4 *x, const void *arg)
+/* The earliest fingerprint of the group not matched yet takes the frame. */
+static void match_next(struct grp *g, unsigned frame)
 {
-	const uint64_t *h = arg;
-	return !fp->has_off && fp->len == x->len && fp->hash == *h;
+	while (g && g->next < g->n && g->m[g->next].fp->frame)
+		g->next++;
+	if (g && g->next < g->n)
+		g->m[g->next++].fp->frame = frame;
 }
 
-static int want_rst(const struct sl_fp *fp, const struct l4 *x, const void *arg)
+/* Every unmatched TCP message whose first byte lies in [rel, rel + len) takes the frame. */
+static void match_range(struct grp *g, unsigned long long rel, size_t len, unsigned frame)
 {
-	(void)x;
-	(void)arg;
-	return fp->has_off && (fp->tcp_flags & 0x04);
-}
-
-/* A TCP message goes with the segment that carries its first byte. */
-static int want_off(const struct sl_fp *fp, const struct l4 *x, const void *arg)
-{
-	const unsigned long long *rel = arg;
-	return fp->has_off && !fp->tcp_flags && fp->off >= *rel && fp->off < *rel + x->len;
+	if (!g)
+		return;
+	size_t lo = 0, hi = g->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (g->m[mid].fp->off < rel)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < g->n && g->m[i].fp->off < rel + len; i++)
+		if (!g->m[i].fp->frame)
+			g->m[i].fp->frame = frame;
 }
 
 void sl_capture_match(struct sl_capture *c, struct sl_evlog *log)
 {
 	struct flow *fl = NULL;
 	size_t nfl = 0;
+	struct fpindex ix;
+	if (index_build(&ix, log) < 0)
+		return; /* out of memory: the events keep frame 0, the pcap is still written */
 	for (size_t i = 0; i < c->n; i++) {
 		struct l4 x;
 		unsigned frame = (unsigned)i + 1;
@@ -305,15 +436,14 @@ void sl_capture_match(struct sl_capture *c, struct sl_evlog *log)
 		if (x.proto == 17) {
 			/* Retransmissions carry the same bytes and were logged in capture order. */
 			uint64_t h = sl_fp_hash(x.pl, x.len);
-			match_events(log, &x, frame, 0, want_hash, &h);
+			match_next(grp_get(&ix, G_HASH, 17, x.src, x.dst, x.len, h, 0), frame);
 		} else if (x.proto == 1 || x.proto == 58) {
 			unsigned char m[1500];
 			size_t n = x.len < sizeof(m) ? x.len : sizeof(m);
 			memcpy(m, x.pl, n);
 			m[2] = m[3] = 0;
 			uint64_t h = sl_fp_hash(m, n);
-			x.len = n;
-			match_events(log, &x, frame, 0, want_hash, &h);
+			match_next(grp_get(&ix, G_HASH, x.proto, x.src, x.dst, n, h, 0), frame);
 		} else if (x.flags & 0x02) {            /* SYN: a direction starts */
 			struct flow *f = flow_find(fl, nfl, &x);
 			if (!f) {
@@ -327,15 +457,16 @@ void sl_capture_match(struct sl_capture *c, struct sl_evlog *log)
 			}
 			f->isn = x.seq;
 		} else if (x.flags & 0x04) {
-			match_events(log, &x, frame, 0, want_rst, NULL);
+			match_next(grp_get(&ix, G_RST, 6, x.src, x.dst, 0, 0, 0), frame);
 		} else if (x.len) {
 			struct flow *f = flow_find(fl, nfl, &x);
 			if (!f)
 				continue;
 			unsigned long long rel = (uint32_t)(x.seq - f->isn - 1);
-			match_events(log, &x, frame, 1, want_off, &rel);
+			match_range(grp_get(&ix, G_OFF, 6, x.src, x.dst, 0, 0, 0), rel, x.len, frame);
 		}
 	}
+	index_free(&ix);
 	free(fl);
 }
 

@@ -536,3 +536,29 @@ int sl_check_weights(const struct sl_evlog *l, const char *method,
 	    p > p_min ? "above" : "not above", p_min);
 	return 0;
 }
+
+void sl_check_wellformed(const struct sl_evlog *l, struct sl_check_out *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->pass = 1;
+	unsigned bad = 0, total = 0;
+	for (size_t i = 0; i < sl_evlog_count(l); i++) {
+		const struct sl_event *e = sl_evlog_get(l, i);
+		if (e->kind != SL_EV_SIP_RX)
+			continue;
+		total++;
+		/* A peer logs what it cannot parse with no method, no status and the reason. */
+		if (e->method || e->status || !e->text)
+			continue;
+		if (!bad++)
+			say(o, "first: %s", e->text);
+		add_ev(o, e->idx);
+		o->pass = 0;
+	}
+	o->seen = total ? 1 : 0;
+	if (bad)
+		say(o, "; %u of the %u message(s) the SUT sent to the peers are not SIP (RFC 3261 "
+		    "section 25 syntax, Content-Length framing over TCP)", bad, total);
+	else
+		say(o, "%u message(s) at the peers, each well-formed SIP", total);
+}

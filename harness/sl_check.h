@@ -55,6 +55,10 @@ void sl_check_same_server(const struct sl_evlog *l, double timer_b_s, struct sl_
  * seen bit 1: some request reached a peer. */
 void sl_check_request_uri(const struct sl_evlog *l, struct sl_check_out *o);
 
+/* Invariant: every message the SUT sent to a peer parsed as SIP (peers log what does
+ * not with the reason). seen bit 1: some message reached a peer. */
+void sl_check_wellformed(const struct sl_evlog *l, struct sl_check_out *o);
+
 struct sl_weight_want {
 	const char *dest;    /* "127.0.0.2:5060/udp" */
 	double weight;       /* expected share, any scale; > 0 */

@@ -128,6 +128,9 @@ void sl_cmd_run_usage(FILE *f)
 		"                 adapter .so\n"
 		"  --rate R       the SUT's clock runs R times faster than real time (default 100)\n"
 		"  --timeout S    wall-clock watchdog per scenario in seconds (default 20)\n"
+		"  --max-worker-mb M  resident memory cap of each scenario's worker in MiB\n"
+		"                 (default 1024, 0: none): a SUT flooding the world past it\n"
+		"                 ends its scenario as an error\n"
 		"  --max-sut-time S  SUT seconds a transaction may stay open, beyond the\n"
 		"                 scenario's advance()s (default 3600)\n"
 		"  --sut exec:'CMD {uri} {method}'  any command that sends one request and exits\n"
@@ -190,11 +193,12 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 		{ "jobs", required_argument, 0, 'j' }, { "shard", required_argument, 0, 'K' },
 		{ "repeat", required_argument, 0, 'R' },
 		{ "max-sut-time", required_argument, 0, 'M' },
+		{ "max-worker-mb", required_argument, 0, 'W' },
 		{ "pcapng", no_argument, 0, 'P' }, { "verbose", no_argument, 0, 'v' },
 		{ 0, 0, 0, 0 },
 	};
 	const char *sut = "ref", *out = "out";
-	double rate = 100, timeout = 20, seed = 1, max_sut = 3600;
+	double rate = 100, timeout = 20, seed = 1, max_sut = 3600, max_mb = 1024;
 	int quiet = 0, c;
 	int verbose = 0, pcapng = 0; /* -v, --pcapng: reports/ */
 	optind = 1;
@@ -206,6 +210,7 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 		case 't': if (parse_num("--timeout", optarg, 1, 86400, &timeout)) return 2; break;
 		case 'S': if (parse_num("--seed", optarg, 0, 4294967295.0, &seed)) return 2; break;
 		case 'M': if (parse_num("--max-sut-time", optarg, 1, 1e7, &max_sut)) return 2; break;
+		case 'W': if (parse_num("--max-worker-mb", optarg, 0, 1 << 20, &max_mb)) return 2; break;
 		case 'q': quiet = 1; break;
 		case 'v': verbose = 1; break;
 		case 'P': pcapng = 1; break;
@@ -257,7 +262,8 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 		  (isatty(1) && !getenv("NO_COLOR") ? RPT_CON_COLOR : 0);
 	int input_error = 0;
 	struct sl_worker_opts wo = { runner, adapter, out, rate, timeout, (unsigned)seed,
-				     max_sut, strncmp(sut, "exec:", 5) ? NULL : sut + 5 };
+				     max_sut, strncmp(sut, "exec:", 5) ? NULL : sut + 5,
+				     (unsigned)max_mb };
 	sl_worker_catch_signals();
 	json_t *run = rpt_run_new(SIPLOC_VERSION, sut, "", rate);
 	/* Read every declaration first: ids must be unique and a bad file is reported

@@ -1,5 +1,6 @@
 /* sl_evlog.c: growable array of scenario events; the single source the checks read. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 struct sl_evlog {
 	struct sl_event **ev;  /* pointers stay valid while the array grows */
 	size_t n, cap;
+	size_t max;            /* 0: no cap */
+	char *abort_reason;
 };
 
 int sl_evlog_new(struct sl_evlog **lp)
@@ -34,11 +37,44 @@ void sl_evlog_free(struct sl_evlog *l)
 	for (size_t i = 0; i < l->n; i++)
 		event_free(l->ev[i]);
 	free(l->ev);
+	free(l->abort_reason);
 	free(l);
+}
+
+void sl_evlog_set_max(struct sl_evlog *l, size_t max)
+{
+	l->max = max;
+}
+
+void sl_evlog_abort(struct sl_evlog *l, const char *fmt, ...)
+{
+	va_list ap;
+	if (l->abort_reason)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&l->abort_reason, fmt, ap) < 0)
+		l->abort_reason = NULL;
+	va_end(ap);
+	/* Out of memory here still has to stop the world. */
+	if (!l->abort_reason)
+		l->abort_reason = strdup("aborted (out of memory)");
+}
+
+const char *sl_evlog_aborted(const struct sl_evlog *l)
+{
+	return l->abort_reason;
 }
 
 struct sl_event *sl_evlog_add(struct sl_evlog *l, enum sl_ev_kind kind, uint64_t t_us)
 {
+	/* Notes keep a small reserve past the cap, so the world can still say what it did
+	 * (the capture's losses, the guard that stopped the SUT). */
+	if (l->max && l->n >= l->max + (kind == SL_EV_NOTE ? 64 : 0)) {
+		sl_evlog_abort(l, "flood: more than %zu events (SIP messages, DNS queries, notes) "
+			       "in one scenario; the SUT was stopped there (scenario{ limits = { "
+			       "events = N } } raises the cap)", l->max);
+		return NULL;
+	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		struct sl_event **ev = realloc(l->ev, cap * sizeof(*ev));

@@ -69,6 +69,17 @@ int sl_evlog_str(char **field, const char *s);
 size_t sl_evlog_count(const struct sl_evlog *l);
 struct sl_event *sl_evlog_get(const struct sl_evlog *l, size_t i);
 
+/* A flood guard: past max events (0: no cap) sl_evlog_add() returns NULL and the log is
+ * aborted with a reason naming the cap. */
+void sl_evlog_set_max(struct sl_evlog *l, size_t max);
+/* Marks the scenario as unable to go on (the first reason wins): the world stops at its
+ * next turn and the scenario ends as an error with this reason. For peers, the DNS and
+ * the guards, which cannot unwind the world themselves. */
+void sl_evlog_abort(struct sl_evlog *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The abort reason, or NULL while the scenario may go on. */
+const char *sl_evlog_aborted(const struct sl_evlog *l);
+
 uint64_t sl_fp_hash(const void *data, size_t len);
 void sl_fp_set(struct sl_fp *fp, int proto, const char *src, const char *dst,
 	       const void *data, size_t len);

@@ -260,6 +260,25 @@ static int l_scenario(lua_State *L)
 	lua_pop(L, 1);
 	if (t1 < 0 || t1 > 60)
 		return sl_lua_fail(L, "scenario{}: t1 must be between 0 and 60 seconds");
+	lua_Integer max_events = SL_WORLD_MAX_EVENTS;
+	if (lua_getfield(L, 1, "limits") != LUA_TNIL) {
+		if (!lua_istable(L, -1))
+			return sl_lua_fail(L, "scenario{}: limits must be a table: { events = N }");
+		lua_pushnil(L);
+		while (lua_next(L, -2)) {
+			lua_pop(L, 1);
+			if (lua_type(L, -1) != LUA_TSTRING || strcmp(lua_tostring(L, -1), "events"))
+				return sl_lua_fail(L, "scenario{}: limits: unknown key (only events)");
+		}
+		lua_getfield(L, -1, "events");
+		int isnum = 0;
+		max_events = lua_tointegerx(L, -1, &isnum);
+		if (!isnum || max_events < 100 || max_events > 10000000)
+			return sl_lua_fail(L, "scenario{}: limits.events must be an integer from 100 "
+					   "to 10000000");
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
 	size_t ncov, nneed;
 	lua_getfield(L, 1, "covers");
 	char **cov = sl_lua_str_list(L, lua_gettop(L), "covers", &ncov);
@@ -312,6 +331,7 @@ static int l_scenario(lua_State *L)
 	}
 	int rc = sl_world_meta(c->w, id, c->path, role, summary, (const char *const *)cov, ncov,
 			       (const char *const *)need, nneed, t1);
+	sl_world_set_max_events(c->w, (size_t)max_events);
 	sl_lua_free_list(cov, ncov);
 	sl_lua_free_list(need, nneed);
 	if (rc < 0)

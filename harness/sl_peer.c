@@ -168,6 +168,12 @@ void sl_peer_note(struct sl_peer *p, const char *text)
 		sl_evlog_str(&e->text, text);
 }
 
+void sl_peer_abort(struct sl_peer *p, const char *why)
+{
+	sl_peer_note(p, why);
+	sl_evlog_abort(p->log, "%s: %s", sl_peer_spec(p), why);
+}
+
 void sl_peer_note_rst(struct sl_peer *p, const char *remote, const char *text)
 {
 	struct sl_event *e = sl_evlog_add(p->log, SL_EV_NOTE, sl_now_us());

@@ -24,6 +24,8 @@ void sl_peer_input(struct sl_peer *p, const struct sl_route *r, const char *data
 /* Core: a note in the event log; the _rst form adds the fingerprint of the RST the peer
  * sends to remote, so the capture can name its frame. */
 void sl_peer_note(struct sl_peer *p, const char *text);
+/* The peer cannot serve the SUT any more (resources): the scenario ends as an error. */
+void sl_peer_abort(struct sl_peer *p, const char *why);
 void sl_peer_note_rst(struct sl_peer *p, const char *remote, const char *text);
 /* Core: a stream could not be framed; logged as a malformed message. */
 void sl_peer_malformed(struct sl_peer *p, const char *remote, const char *data, size_t len,

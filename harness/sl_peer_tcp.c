@@ -169,7 +169,11 @@ static void on_accept(int fd, unsigned ev, void *arg)
 		if (!t->conns[i].id)
 			c = &t->conns[i];
 	if (!c || !(c->in = malloc(RX_MAX))) {
-		sl_peer_note(t->p, "peer tcp: too many connections; one refused");
+		char why[160];
+		snprintf(why, sizeof(why), "the SUT holds more than %d TCP connections to this "
+			 "peer open at once (a connection leak or flood); one was refused",
+			 MAX_CONNS);
+		sl_peer_abort(t->p, why);
 		close(cfd);
 		return;
 	}

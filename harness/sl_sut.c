@@ -32,8 +32,7 @@ struct sl_sut {
 	int fd;
 	int dead;
 	char why[256];
-	char rbuf[SUT_PROTO_MAX_LINE * 2];
-	size_t rlen;
+	struct sut_proto_lines in;
 	/* handshake and open state */
 	int got_hello, opened, open_rc;
 	unsigned caps;
@@ -55,13 +54,19 @@ static int send_line(struct sl_sut *s, const char *fmt, ...)
 
 static int send_line(struct sl_sut *s, const char *fmt, ...)
 {
-	char line[SUT_PROTO_MAX_LINE];
+	char line[SUT_PROTO_MAX_LINE], check[SUT_PROTO_MAX_LINE];
+	struct sut_proto_msg m;
+	const char *why;
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line) - 1)
 		return -E2BIG;
+	/* Only what the runner can parse leaves: a URI with a space is refused here. */
+	memcpy(check, line, (size_t)n + 1);
+	if (memchr(line, '\n', (size_t)n) || sut_proto_parse(check, &m, &why) < 0)
+		return -EINVAL;
 	line[n++] = '\n';
 	if (s->dead)
 		return -EPIPE;
@@ -109,66 +114,73 @@ static void describe_exit(struct sl_sut *s, char *buf, size_t len)
 	}
 }
 
-static void handle_line(struct sl_sut *s, char *line)
+/* Junk bytes would end up in JSON and on the console: show them as '?'. */
+static void printable(char *t)
 {
-	char *sp = strchr(line, ' ');
-	char *rest = sp ? sp + 1 : line + strlen(line);
-	if (sp)
-		*sp = 0;
-	if (!strcmp(line, "done")) {
-		unsigned id;
-		int st;
-		if (sscanf(rest, "%u %d", &id, &st) == 2) {
-			if (s->hooks.done)
-				s->hooks.done(s->hooks.arg, id, st);
-			return;
-		}
-	} else if (!strcmp(line, "log")) {
-		if (s->hooks.log)
-			s->hooks.log(s->hooks.arg, rest);
-		return;
-	} else if (!strcmp(line, "pong")) {
-		unsigned seq;
-		long long ns;
-		if (sscanf(rest, "%u %lld", &seq, &ns) == 2 && seq == s->ping_seq) {
-			sl_clock_calibrate(s->clk, s->ping_sent_us, sl_now_us(), ns);
-			s->pong_seq = seq;
-			return;
-		}
-	} else if (!strcmp(line, "hello")) {
-		int abi, off = 0;
-		if (sscanf(rest, "%d %u %63s %n", &abi, &s->caps, s->name, &off) >= 3) {
-			snprintf(s->version, sizeof(s->version), "%s", off ? rest + off : "");
-			s->got_hello = 1;
-			return;
-		}
-	} else if (!strcmp(line, "opened")) {
-		if (sscanf(rest, "%d", &s->open_rc) == 1) {
-			s->opened = 1;
-			return;
-		}
-	} else if (!strcmp(line, "fatal")) {
-		snprintf(s->fatal, sizeof(s->fatal), "%s", rest);
-		char why[700];
-		snprintf(why, sizeof(why), "SUT runner: %s", rest);
+	for (; *t; t++)
+		if ((unsigned char)*t < 0x20 || (unsigned char)*t > 0x7e)
+			*t = '?';
+}
+
+static int handle_line(void *arg, char *line)
+{
+	struct sl_sut *s = arg;
+	char copy[256], why[700];
+	struct sut_proto_msg m;
+	const char *perr;
+
+	snprintf(copy, sizeof(copy), "%s", line);
+	if (sut_proto_parse(line, &m, &perr) < 0 || !sut_proto_from_runner(m.kind)) {
+		printable(copy);
+		snprintf(why, sizeof(why), "garbage on the control channel (%s): '%s'",
+			 perr ? perr : "a worker's message", copy);
 		mark_dead(s, why);
-		return;
+		return -EPROTO;
 	}
-	char why[600];
-	snprintf(why, sizeof(why), "garbage on the control channel: '%.200s%s%.200s'", line,
-		 sp ? " " : "", rest);
-	/* Junk bytes would end up in JSON and on the console: show them as '?'. */
-	for (char *q = why; *q; q++)
-		if ((unsigned char)*q < 0x20 || (unsigned char)*q > 0x7e)
-			*q = '?';
-	mark_dead(s, why);
+	switch (m.kind) {
+	case SUT_MSG_DONE:
+		if (s->hooks.done)
+			s->hooks.done(s->hooks.arg, (unsigned)m.id, m.status);
+		break;
+	case SUT_MSG_LOG:
+		if (s->hooks.log)
+			s->hooks.log(s->hooks.arg, m.text);
+		break;
+	case SUT_MSG_PONG:
+		/* A late pong of an earlier ping is harmless: only the awaited one counts. */
+		if (m.seq == s->ping_seq) {
+			sl_clock_calibrate(s->clk, s->ping_sent_us, sl_now_us(), m.ns);
+			s->pong_seq = (unsigned)m.seq;
+		}
+		break;
+	case SUT_MSG_HELLO:
+		s->caps = m.caps;
+		snprintf(s->name, sizeof(s->name), "%s", m.name);
+		snprintf(s->version, sizeof(s->version), "%s", m.text);
+		s->got_hello = 1;
+		break;
+	case SUT_MSG_OPENED:
+		s->open_rc = m.rc;
+		s->opened = 1;
+		break;
+	case SUT_MSG_FATAL:
+		snprintf(s->fatal, sizeof(s->fatal), "%s", m.text);
+		snprintf(why, sizeof(why), "SUT runner: %s", m.text);
+		mark_dead(s, why);
+		return -EPROTO;
+	default:
+		break;
+	}
+	return 0;
 }
 
 static void on_ctl(int fd, unsigned ev, void *arg)
 {
 	(void)ev;
 	struct sl_sut *s = arg;
-	ssize_t n = read(fd, s->rbuf + s->rlen, sizeof(s->rbuf) - s->rlen);
+	size_t room;
+	char *dst = sut_proto_lines_space(&s->in, &room);
+	ssize_t n = read(fd, dst, room);
 	if (n <= 0) {
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			return;
@@ -177,18 +189,10 @@ static void on_ctl(int fd, unsigned ev, void *arg)
 		mark_dead(s, why);
 		return;
 	}
-	s->rlen += (size_t)n;
-	char *start = s->rbuf, *nl;
-	while (!s->dead && (nl = memchr(start, '\n', s->rlen - (size_t)(start - s->rbuf)))) {
-		*nl = 0;
-		handle_line(s, start);
-		start = nl + 1;
-	}
-	if (s->dead)
-		return;
-	s->rlen -= (size_t)(start - s->rbuf);
-	memmove(s->rbuf, start, s->rlen);
-	if (s->rlen == sizeof(s->rbuf))
+	int rc = sut_proto_lines_commit(&s->in, (size_t)n, handle_line, s);
+	if (rc == -EILSEQ)
+		mark_dead(s, "garbage on the control channel: a NUL byte in a line");
+	else if (rc == -E2BIG)
 		mark_dead(s, "garbage on the control channel: line too long");
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -122,7 +123,7 @@ static void child(const struct sl_worker_opts *o, const struct sl_catalogue *cat
 		.runner = o->runner, .adapter = o->adapter, .workdir = work, .pcap_path = pcap,
 		.log_path = logp, .rate = o->rate, .timeout_s = o->timeout_s,
 		.seed = scenario_seed(o->seed, id), .max_sut_s = o->max_sut_s,
-		.exec_cmd = o->exec_cmd,
+		.exec_cmd = o->exec_cmd, .max_worker_mb = o->max_worker_mb,
 	};
 	char werr[512];
 	if (sl_world_new(&w, &wo, werr, sizeof(werr)) < 0) {
@@ -151,7 +152,11 @@ static void child(const struct sl_worker_opts *o, const struct sl_catalogue *cat
 			"error_ms", (double)sl_clock_rtt_us(sl_world_clock(w)) / 2 * o->rate / 1000));
 out:
 	if (r) {
+		struct rusage ru;
 		json_object_set_new(r, "wall_s", json_real((double)(sl_now_us() - t0) / 1e6));
+		/* Peak resident memory of this worker (the SUT runner is another process). */
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			json_object_set_new(r, "worker_max_rss_kb", json_integer(ru.ru_maxrss));
 		json_dump_file(r, result, JSON_COMPACT);
 	}
 	json_decref(r);

@@ -16,6 +16,7 @@ struct sl_worker_opts {
 	unsigned seed;
 	double max_sut_s;         /* SUT-time cap per transaction (0: 3600) */
 	const char *exec_cmd;     /* exec adapter: the command template, else NULL */
+	unsigned max_worker_mb;   /* resident memory cap per worker (0: none) */
 };
 
 /* Makes SIGINT/SIGTERM stop the run instead of killing siploc: the running worker and

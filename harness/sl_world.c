@@ -72,6 +72,7 @@ struct sl_world {
 	struct at_hook hooks[MAX_HOOKS];
 	size_t nhooks;
 	double advanced_s;             /* sum of advance()s: not counted by the SUT-time cap */
+	uint64_t rss_checked_us;       /* last look at the worker's memory (guard) */
 };
 
 static void dns_logged(void *arg, const struct fdns_query_log *q)
@@ -163,6 +164,7 @@ int sl_world_new(struct sl_world **wp, const struct sl_world_opts *o, char *err,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	sl_evlog_set_max(w->log, SL_WORLD_MAX_EVENTS);
 	rc = sl_clock_new(&w->clk, o->workdir, o->rate);
 	if (rc) {
 		snprintf(err, errlen, "clock file in %s: %s", o->workdir, strerror(-rc));
@@ -241,6 +243,11 @@ const char *sl_world_id(const struct sl_world *w)
 double sl_world_timeout(const struct sl_world *w)
 {
 	return w->o.timeout_s;
+}
+
+void sl_world_set_max_events(struct sl_world *w, size_t max)
+{
+	sl_evlog_set_max(w->log, max);
 }
 
 double sl_world_timer_b(const struct sl_world *w)
@@ -436,17 +443,55 @@ int sl_world_start(struct sl_world *w, char *err, size_t errlen)
 	return 0;
 }
 
+/* Resident memory of this worker in MiB, from /proc (0 when unreadable). */
+static long rss_mb(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	return rss * (sysconf(_SC_PAGESIZE) / 1024) / 1024;
+}
+
+/* What stops a hostile SUT: the flood cap of the log, aborts raised by peers, and the
+ * worker's memory cap. 0, or -ECANCELED with the reason in err. */
+static int guard(struct sl_world *w, char *err, size_t errlen)
+{
+	uint64_t now = sl_now_us();
+	if (w->o.max_worker_mb && now - w->rss_checked_us > 100000) {
+		w->rss_checked_us = now;
+		long mb = rss_mb();
+		if (mb > (long)w->o.max_worker_mb)
+			sl_evlog_abort(w->log, "worker memory cap: %ld MiB resident, over "
+				       "--max-worker-mb %u; the SUT was stopped there", mb,
+				       w->o.max_worker_mb);
+	}
+	const char *why = sl_evlog_aborted(w->log);
+	if (!why)
+		return 0;
+	snprintf(err, errlen, "%s", why);
+	return -ECANCELED;
+}
+
 /* Runs the loop for `sut_s` of SUT time (at least 30 ms of real time, so packets in
- * flight land), or until the watchdog. */
-static int settle(struct sl_world *w, double sut_s)
+ * flight land), or until the watchdog or a guard. */
+static int settle(struct sl_world *w, double sut_s, char *err, size_t errlen)
 {
 	uint64_t wall = sl_clock_wall_us(w->clk, sut_s);
 	if (wall < 30000)
 		wall = 30000;
 	uint64_t until = sl_now_us() + wall;
 	while (sl_now_us() < until) {
-		if (sl_now_us() > w->deadline_us)
+		if (sl_now_us() > w->deadline_us) {
+			snprintf(err, errlen, "watchdog: wall time exceeded %g s", w->o.timeout_s);
 			return -ETIMEDOUT;
+		}
+		int rc = guard(w, err, errlen);
+		if (rc < 0)
+			return rc;
 		sl_loop_run_once(w->loop, 2);
 	}
 	return 0;
@@ -479,8 +524,11 @@ int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_
 	double t_req = sl_world_now(w) - w->advanced_s;
 	int over_cap = 0;
 	while (!w->pending_done && !w->sut_dead[0] && sl_now_us() < w->deadline_us &&
-	       !(over_cap = sl_world_now(w) - w->advanced_s - t_req > cap))
+	       !(over_cap = sl_world_now(w) - w->advanced_s - t_req > cap)) {
+		if ((rc = guard(w, err, errlen)) < 0)
+			return rc;
 		sl_loop_run_once(w->loop, 50);
+	}
 	if (!w->pending_done && over_cap && !w->sut_dead[0]) {
 		char tail[512];
 		sl_sut_stderr_tail(w->sut, tail, sizeof(tail));
@@ -507,10 +555,7 @@ int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_
 	w->pending_id = 0;
 	*status = w->pending_status;
 	/* Let ACKs and late retransmissions land before the scenario looks. */
-	rc = settle(w, 2 * w->t1_s);
-	if (rc < 0)
-		snprintf(err, errlen, "watchdog: wall time exceeded %g s", w->o.timeout_s);
-	return rc;
+	return settle(w, 2 * w->t1_s, err, errlen);
 }
 
 int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errlen)
@@ -544,7 +589,7 @@ int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errle
 			arm_one(w, h);
 		}
 	}
-	return settle(w, 0);
+	return settle(w, 0, err, errlen);
 }
 
 void sl_world_note(struct sl_world *w, const char *text)
@@ -620,6 +665,11 @@ static void invariants(struct sl_world *w)
 	sl_check_request_uri(w->log, &o);
 	static const char *const ru[] = { "TXN-URI" };
 	sl_world_check(w, "invariant: Request-URI as given", ru, o.seen & 1 ? 1 : 0, &o);
+	/* RFC 3261 syntax: no catalogue row of RFC 3263, but nothing else can be judged on
+	 * bytes that are not SIP, so a SUT sending them fails here. */
+	static const char *const none[] = { NULL };
+	sl_check_wellformed(w->log, &o);
+	sl_world_check(w, "invariant: well-formed SIP", none, 0, &o);
 }
 
 /* Every requirement the scenario covers must be spoken for by some check. */
@@ -783,14 +833,34 @@ static json_t *events_json(const struct sl_world *w)
 
 json_t *sl_world_finish(struct sl_world *w, const char *reason, int not_run)
 {
-	char err[512];
+	char err[512], why[512];
 	json_t *pcap = json_null();
 	if (w->started && !not_run)
-		settle(w, 2 * w->t1_s);
+		settle(w, 2 * w->t1_s, why, sizeof(why));
+	/* A guard that fired where nobody could unwind (the last settle, a peer's callback)
+	 * still makes the scenario an error. */
+	if (!reason && !not_run && sl_evlog_aborted(w->log)) {
+		snprintf(why, sizeof(why), "%s", sl_evlog_aborted(w->log));
+		reason = why;
+	}
 	for (size_t i = 0; i < w->npeers; i++)
 		sl_peer_finish(w->peers[i]);
 	if (w->cap) {
 		sl_capture_drain(w->cap, 20);
+		if (sl_capture_cut(w->cap)) {
+			char t[200];
+			snprintf(t, sizeof(t), "capture: past %u MiB of frames, %zu later frames were "
+				 "kept to their first %u bytes", SL_CAPTURE_MAX_BYTES >> 20,
+				 sl_capture_cut(w->cap), SL_CAPTURE_SNAP_LATE);
+			sl_world_note(w, t);
+		}
+		if (sl_capture_dropped(w->cap)) {
+			char t[200];
+			snprintf(t, sizeof(t), "capture: the kernel dropped %zu frames (capture buffer "
+				 "full); their events have no frame number",
+				 sl_capture_dropped(w->cap));
+			sl_world_note(w, t);
+		}
 		sl_capture_match(w->cap, w->log);
 		if (sl_capture_write(w->cap, w->o.pcap_path, w->clk, err, sizeof(err)) == 0) {
 			const char *base = strrchr(w->o.pcap_path, '/');

@@ -28,6 +28,7 @@ struct sl_world_opts {
 	double max_sut_s;         /* SUT seconds a transaction may stay open, beyond
 				   * advance()s (0: 3600) */
 	const char *exec_cmd;     /* exec adapter's command template, or NULL */
+	unsigned max_worker_mb;   /* resident memory cap of the worker (0: none) */
 };
 
 int sl_world_new(struct sl_world **wp, const struct sl_world_opts *o, char *err, size_t errlen);
@@ -64,6 +65,9 @@ int sl_world_check(struct sl_world *w, const char *name, const char *const *reqs
 /* The log with every event's SUT time filled in, as checks need it. */
 struct sl_evlog *sl_world_log(struct sl_world *w);
 double sl_world_timer_b(const struct sl_world *w);
+/* scenario{ limits = { events = N } }: the flood cap of this scenario's event log. */
+#define SL_WORLD_MAX_EVENTS 20000
+void sl_world_set_max_events(struct sl_world *w, size_t max);
 
 /* Access for the scenario-API modules (sl_lua_*.c). */
 struct sl_loop *sl_world_loop(struct sl_world *w);

@@ -35,6 +35,8 @@ struct row {
 	const json_t *ev;
 };
 
+#define LADDER_MAX_ROWS 1500
+
 static int find(const char *const *v, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++)
@@ -222,6 +224,9 @@ static size_t rows(struct cols *c, const json_t *evs, struct row *r, size_t cap)
 	double last = 0;
 	int any = 0;
 	json_array_foreach(evs, i, e) {
+		/* Room for this event's rows (a gap and two arrows) and the closing note. */
+		if (n + 4 > cap)
+			break;
 		const char *k = rpt_str(e, "kind");
 		double t = json_number_value(json_object_get(e, "t"));
 		struct row w = { .kind = ROW_ARROW, .t = t, .ev = e };
@@ -409,7 +414,12 @@ int rpt_svg_ladder(FILE *f, const json_t *sc)
 {
 	const json_t *evs = json_object_get(sc, "events");
 	struct cols c = { 0 };
-	size_t cap = 3 * json_array_size(evs) + 1; /* two arrows and a gap each */
+	size_t nev = json_array_size(evs);
+	size_t cap = 3 * nev + 4; /* two arrows and a gap each, and a closing note */
+	/* A flood of thousands of packets makes no picture anyone reads, and every row
+	 * costs: the ladder stops at LADDER_MAX_ROWS and says where the rest is. */
+	if (cap > LADDER_MAX_ROWS)
+		cap = LADDER_MAX_ROWS;
 	struct row *r = calloc(cap, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -418,6 +428,12 @@ int rpt_svg_ladder(FILE *f, const json_t *sc)
 	int rc = -EINVAL;
 	if (!n)
 		goto out;
+	if (cap == LADDER_MAX_ROWS && n + 4 > cap) {
+		r[n] = (struct row){ .kind = ROW_GAP, .t = r[n - 1].t };
+		snprintf(r[n].label, sizeof(r[n].label), "ladder cut here after %zu rows; all %zu "
+			 "events are in the log and the pcap", n, nev);
+		n++;
+	}
 	size_t widest = 0;
 	for (size_t i = 0; i < n; i++)
 		if (r[i].kind == ROW_ARROW && nchars(r[i].label) > widest)

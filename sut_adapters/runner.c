@@ -29,8 +29,7 @@ struct runner {
 	struct sut_config cfg;
 	/* Owned copies of the string settings the config points to. */
 	char *dns_addr, *bind_addr, *ca, *workdir, *exec_cmd;
-	char in[SUT_PROTO_MAX_LINE + 1];
-	size_t inlen;
+	struct sut_proto_lines in;
 };
 
 static struct runner R = { .fd = -1 };
@@ -95,6 +94,16 @@ static void send_line(const char *fmt, ...)
 	write_all(line, (size_t)n);
 }
 
+/* Sends one structured message through the shared codec. */
+static void send_msg(const struct sut_proto_msg *m)
+{
+	char line[SUT_PROTO_MAX_LINE + 1];
+	int n = sut_proto_format(m, line, sizeof(line));
+
+	if (n > 0)
+		write_all(line, (size_t)n);
+}
+
 static void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void fatal(const char *fmt, ...)
 {
@@ -120,18 +129,7 @@ static void on_log(void *arg, const char *line)
 static void on_done(void *arg, unsigned id, int status)
 {
 	(void)arg;
-	send_line("done %u %d", id, status);
-}
-
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return errno == 0 && *end == '\0' && *out <= max;
+	send_msg(&(struct sut_proto_msg){ .kind = SUT_MSG_DONE, .id = id, .status = status });
 }
 
 static void set_str(char **slot, const char **cfg_field, const char *v)
@@ -149,8 +147,6 @@ static void cmd_cfg(const char *key, const char *val, const char *line)
 {
 	unsigned long n;
 
-	if (!key || !val)
-		fatal("bad control line: %s", line);
 	if (R.opened)
 		fatal("bad control line: cfg after open: %s", line);
 	if (strcmp(key, "dns_addr") == 0)
@@ -163,17 +159,17 @@ static void cmd_cfg(const char *key, const char *val, const char *line)
 		set_str(&R.workdir, &R.cfg.workdir, val);
 	else if (strcmp(key, "exec") == 0)
 		set_str(&R.exec_cmd, &R.cfg.exec_cmd, val);
-	else if (strcmp(key, "dns_port") == 0 && parse_uint(val, 65535, &n))
+	else if (strcmp(key, "dns_port") == 0 && sut_proto_ulong(val, 65535, &n))
 		R.cfg.dns_port = (uint16_t)n;
-	else if (strcmp(key, "caps") == 0 && parse_uint(val, UINT_MAX, &n))
+	else if (strcmp(key, "caps") == 0 && sut_proto_ulong(val, UINT_MAX, &n))
 		R.cfg.caps_wanted = (unsigned)n;
-	else if (strcmp(key, "t1") == 0 && parse_uint(val, UINT_MAX, &n))
+	else if (strcmp(key, "t1") == 0 && sut_proto_ulong(val, UINT_MAX, &n))
 		R.cfg.t1_ms = (unsigned)n;
-	else if (strcmp(key, "timer_b") == 0 && parse_uint(val, UINT_MAX, &n))
+	else if (strcmp(key, "timer_b") == 0 && sut_proto_ulong(val, UINT_MAX, &n))
 		R.cfg.timer_b_ms = (unsigned)n;
-	else if (strcmp(key, "timer_f") == 0 && parse_uint(val, UINT_MAX, &n))
+	else if (strcmp(key, "timer_f") == 0 && sut_proto_ulong(val, UINT_MAX, &n))
 		R.cfg.timer_f_ms = (unsigned)n;
-	else if (strcmp(key, "seed") == 0 && parse_uint(val, UINT_MAX, &n))
+	else if (strcmp(key, "seed") == 0 && sut_proto_ulong(val, UINT_MAX, &n))
 		R.cfg.seed = (unsigned)n;
 	else
 		fatal("bad control line: %s", line);
@@ -239,40 +235,34 @@ static void cmd_open(void)
 	R.opened = rc == 0;
 	if (!R.opened)
 		R.ctx = NULL;
-	send_line("opened %d", rc);
+	send_msg(&(struct sut_proto_msg){ .kind = SUT_MSG_OPENED, .rc = rc });
 }
 
-static void cmd_req(char *id_s, char *method, char *uri, char *len_s, const char *line)
+static void cmd_req(const struct sut_proto_msg *m)
 {
-	unsigned long id, body_len;
 	struct sut_request req;
 	int rc;
 
-	if (!id_s || !method || !uri || !len_s || !parse_uint(id_s, UINT_MAX, &id) ||
-	    !parse_uint(len_s, 16u * 1024 * 1024, &body_len))
-		fatal("bad control line: %s", line);
 	if (!R.opened) {
-		send_line("log runner: req %lu before a successful open", id);
-		send_line("done %lu %d", id, SUT_E_INTERNAL);
+		send_line("log runner: req %lu before a successful open", m->id);
+		on_done(NULL, (unsigned)m->id, SUT_E_INTERNAL);
 		return;
 	}
-	req.method = method;
-	req.uri = uri;
-	req.body_len = body_len;
-	rc = R.ad->request(R.ctx, (unsigned)id, &req);
+	req.method = m->method;
+	req.uri = m->uri;
+	req.body_len = m->body_len;
+	rc = R.ad->request(R.ctx, (unsigned)m->id, &req);
 	if (rc < 0) {
-		send_line("log runner: request %lu refused by the adapter: %s", id, strerror(-rc));
-		send_line("done %lu %d", id, SUT_E_INTERNAL);
+		send_line("log runner: request %lu refused by the adapter: %s", m->id,
+			  strerror(-rc));
+		on_done(NULL, (unsigned)m->id, SUT_E_INTERNAL);
 	}
 }
 
-static void cmd_cancel(char *id_s, const char *line)
+static void cmd_cancel(unsigned long id)
 {
-	unsigned long id;
 	int rc;
 
-	if (!id_s || !parse_uint(id_s, UINT_MAX, &id))
-		fatal("bad control line: %s", line);
 	if (!R.opened || !R.ad->cancel) {
 		send_line("log runner: cancel %lu: nothing to cancel", id);
 		return;
@@ -282,15 +272,14 @@ static void cmd_cancel(char *id_s, const char *line)
 		send_line("log runner: cancel %lu: %s", id, strerror(-rc));
 }
 
-static void cmd_ping(const char *seq, const char *line)
+static void cmd_ping(unsigned long seq)
 {
 	struct timespec ts;
 
-	if (!seq || !*seq)
-		fatal("bad control line: %s", line);
 	/* CLOCK_REALTIME as libfaketime shows it to this process: the worker's handshake. */
 	clock_gettime(CLOCK_REALTIME, &ts);
-	send_line("pong %s %" PRId64, seq, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+	send_msg(&(struct sut_proto_msg){ .kind = SUT_MSG_PONG, .seq = seq,
+					  .ns = (long long)ts.tv_sec * 1000000000 + ts.tv_nsec });
 }
 
 static void quit(void)
@@ -299,69 +288,49 @@ static void quit(void)
 	exit(0);
 }
 
-/* Splits off the next space-separated field; the rest stays in *p. */
-static char *field(char **p)
-{
-	char *s = *p, *sp;
-
-	if (!s || !*s)
-		return NULL;
-	sp = strchr(s, ' ');
-	if (sp) {
-		*sp = '\0';
-		*p = sp + 1;
-	} else {
-		*p = NULL;
-	}
-	return s;
-}
-
-static void handle_line(char *line)
+static int handle_line(void *arg, char *line)
 {
 	char copy[SUT_PROTO_MAX_LINE + 1];
-	char *p = line, *cmd, *a, *b, *c, *d;
+	struct sut_proto_msg m;
+	const char *why;
 
-	snprintf(copy, sizeof(copy), "%s", line); /* for error messages: fields get cut */
-	cmd = field(&p);
-	if (!cmd)
-		fatal("bad control line: (empty)");
-	if (strcmp(cmd, "cfg") == 0) {
-		a = field(&p);
-		cmd_cfg(a, p, copy); /* the value is the rest: it may hold spaces */
-	} else if (strcmp(cmd, "open") == 0 && !p) {
+	(void)arg;
+	snprintf(copy, sizeof(copy), "%s", line); /* for error messages: parsing cuts it */
+	if (sut_proto_parse(line, &m, &why) < 0)
+		fatal("bad control line (%s): %s", why, copy);
+	switch (m.kind) {
+	case SUT_MSG_CFG:
+		cmd_cfg(m.key, m.text, copy);
+		break;
+	case SUT_MSG_OPEN:
 		cmd_open();
-	} else if (strcmp(cmd, "req") == 0) {
-		a = field(&p);
-		b = field(&p);
-		c = field(&p);
-		d = field(&p);
-		if (p)
-			fatal("bad control line: %s", copy);
-		cmd_req(a, b, c, d, copy);
-	} else if (strcmp(cmd, "cancel") == 0) {
-		a = field(&p);
-		if (p)
-			fatal("bad control line: %s", copy);
-		cmd_cancel(a, copy);
-	} else if (strcmp(cmd, "ping") == 0) {
-		a = field(&p);
-		if (p)
-			fatal("bad control line: %s", copy);
-		cmd_ping(a, copy);
-	} else if (strcmp(cmd, "quit") == 0 && !p) {
+		break;
+	case SUT_MSG_REQ:
+		cmd_req(&m);
+		break;
+	case SUT_MSG_CANCEL:
+		cmd_cancel(m.id);
+		break;
+	case SUT_MSG_PING:
+		cmd_ping(m.seq);
+		break;
+	case SUT_MSG_QUIT:
 		quit();
-	} else {
-		fatal("bad control line: %s", copy);
+		break;
+	default:
+		fatal("bad control line (a runner's message, not a worker's): %s", copy);
 	}
+	return 0;
 }
 
 /* Reads what is available and handles every complete line. */
 static void read_ctl(void)
 {
-	ssize_t n;
-	char *start, *nl;
+	size_t room;
+	char *dst = sut_proto_lines_space(&R.in, &room);
+	ssize_t n = read(R.fd, dst, room);
+	int rc;
 
-	n = read(R.fd, R.in + R.inlen, SUT_PROTO_MAX_LINE - R.inlen);
 	if (n < 0) {
 		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 			return;
@@ -369,20 +338,13 @@ static void read_ctl(void)
 	}
 	if (n == 0)
 		quit(); /* EOF: the worker closed its end */
-	R.inlen += (size_t)n;
-	start = R.in;
-	while ((nl = memchr(start, '\n', R.inlen - (size_t)(start - R.in)))) {
-		*nl = '\0';
-		if (nl > start && nl[-1] == '\r')
-			nl[-1] = '\0';
-		handle_line(start);
-		start = nl + 1;
-	}
-	R.inlen -= (size_t)(start - R.in);
-	memmove(R.in, start, R.inlen);
-	if (R.inlen >= SUT_PROTO_MAX_LINE) {
-		R.in[40] = '\0';
-		fatal("bad control line: longer than %d bytes: %s...", SUT_PROTO_MAX_LINE, R.in);
+	rc = sut_proto_lines_commit(&R.in, (size_t)n, handle_line, NULL);
+	if (rc == -EILSEQ)
+		fatal("bad control line: it holds a NUL byte");
+	if (rc == -E2BIG) {
+		R.in.buf[40] = '\0';
+		fatal("bad control line: longer than %d bytes: %s...", SUT_PROTO_MAX_LINE,
+		      R.in.buf);
 	}
 }
 
@@ -410,8 +372,10 @@ static void load_adapter(const char *path)
 		      R.ad->abi_version, SUT_ABI_VERSION);
 	if (!R.ad->open || !R.ad->request || !R.ad->run || !R.ad->close)
 		fatal("adapter %s lacks one of open/request/run/close", path);
-	if (!R.ad->name || !*R.ad->name || strchr(R.ad->name, ' '))
-		fatal("adapter %s has no usable name (empty or with a space)", path);
+	if (!R.ad->name || !*R.ad->name || strlen(R.ad->name) >= SUT_PROTO_MAX_NAME ||
+	    strpbrk(R.ad->name, " \t\r\n"))
+		fatal("adapter %s has no usable name (empty, over %d bytes or with a space)",
+		      path, SUT_PROTO_MAX_NAME - 1);
 }
 
 static void usage(void)
@@ -434,7 +398,8 @@ int main(int argc, char **argv)
 		       R.ad->version ? R.ad->version : "?");
 		return fflush(stdout) == 0 ? 0 : 2;
 	}
-	if (argc != 4 || strcmp(argv[1], "--ctl-fd") != 0 || !parse_uint(argv[2], INT_MAX, &fd))
+	if (argc != 4 || strcmp(argv[1], "--ctl-fd") != 0 ||
+	    !sut_proto_ulong(argv[2], INT_MAX, &fd))
 		usage();
 	if (fcntl((int)fd, F_GETFD) < 0) {
 		fprintf(stderr, "siploc-sut: fatal: --ctl-fd %lu is not an open fd\n", fd);
@@ -447,8 +412,9 @@ int main(int argc, char **argv)
 	/* Daemon adapters start children: they must not hold the worker's channel open. */
 	fcntl(R.fd, F_SETFD, FD_CLOEXEC);
 	load_adapter(R.path);
-	send_line("hello %d %u %s %s", SUT_ABI_VERSION, R.ad->caps, R.ad->name,
-		  R.ad->version ? R.ad->version : "?");
+	send_msg(&(struct sut_proto_msg){ .kind = SUT_MSG_HELLO, .abi = SUT_ABI_VERSION,
+					  .caps = R.ad->caps, .name = R.ad->name,
+					  .text = R.ad->version ? R.ad->version : "?" });
 	for (;;) {
 		struct pollfd p = { .fd = R.fd, .events = POLLIN };
 		int n;

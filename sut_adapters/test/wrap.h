@@ -39,6 +39,7 @@ static void wrap_leave_shm(void)
 
 static const struct sut_adapter *wrap_ref;
 static const struct sut_config *wrap_cfg;
+static void *wrap_ref_ctx; /* ref's context, for adapters that go on to ref's request() */
 
 /* ref.so lives in the directory this adapter was loaded from. */
 static const struct sut_adapter *wrap_load_ref(void)
@@ -72,7 +73,10 @@ static int wrap_open(const struct sut_config *cfg, void **ctxp)
 		WRAP_ON_OPEN(cfg);
 	}
 #endif
-	return wrap_ref->open(cfg, ctxp);
+	int rc = wrap_ref->open(cfg, ctxp);
+	if (rc == 0)
+		wrap_ref_ctx = *ctxp;
+	return rc;
 }
 
 static int wrap_request(void *ctx, unsigned id, const struct sut_request *req)

@@ -61,7 +61,7 @@ done <<'CASES'
 crash||killed by signal 11|about to die of SIGSEGV
 abort||killed by signal 6|aborting
 exit||exited with status 3|leaving early
-garbage||garbage on the control channel: '\?\? this is not the protocol'|left /dev/shm
+garbage||garbage on the control channel \(unknown message\): '\?\? this is not the protocol'|left /dev/shm
 hang|--timeout 3|misbehave.lua:10: watchdog: INVITE sip:misbehave@example.test not finished|hanging in request
 hang|--max-sut-time 20|misbehave.lua:10: SUT time cap: INVITE sip:misbehave@example.test still open after 20 s|hanging in request
 CASES

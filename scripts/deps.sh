@@ -21,6 +21,7 @@ PKGS=(
   nsd                    # a real authoritative server for lint's live mode
   clang libclang-rt-14-dev # libFuzzer targets (make fuzz)
   libxml2-utils          # xmllint validates junit.xml and report.html in tests
+  valgrind               # make valgrind
 )
 
 missing=()

@@ -1125,10 +1125,24 @@ int sl_sipmsg_build_response(const struct sl_sipmsg *req, int code, const char *
 	wputs(&w, sl);
 	wputs(&w, reason ? reason : sl_sipmsg_phrase(code));
 	wputs(&w, "\r\n");
+	/* One Via line per value, as requests usually come; a request whose Via values would
+	 * take more lines than a message may have gets them joined (RFC 3261 7.3.1), so what
+	 * we send parses whatever we were sent. */
+	size_t nvia = sl_sipmsg_header_count(req, "Via"), xlines = 0, per = 1;
+	for (const char *p = extra_headers; p && (p = strchr(p, '\n')); p++)
+		xlines++;
+	size_t room = SL_SIPMSG_MAX_HEADERS > xlines + 16 ? SL_SIPMSG_MAX_HEADERS - xlines - 16 : 1;
+	if (nvia > room)
+		per = (nvia + room - 1) / room;
 	for (i = 0; (v = sl_sipmsg_header(req, "Via", (unsigned)i)); i++) {
-		whdr(&w, "Via", v);
-		wputs(&w, "\r\n");
+		if (i % per == 0)
+			wputs(&w, i ? "\r\nVia: " : "Via: ");
+		else
+			wputs(&w, ", ");
+		wputs(&w, v);
 	}
+	if (nvia)
+		wputs(&w, "\r\n");
 	if ((v = sl_sipmsg_header(req, "From", 0))) {
 		whdr(&w, "From", v);
 		wputs(&w, "\r\n");

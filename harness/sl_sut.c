@@ -325,6 +325,8 @@ int sl_sut_start(struct sl_sut **sp, struct sl_loop *loop, struct sl_clock *clk,
 	rc |= send_line(s, "cfg timer_f %u", cfg->timer_f_ms);
 	rc |= send_line(s, "cfg workdir %s", cfg->workdir);
 	rc |= send_line(s, "cfg seed %u", cfg->seed);
+	rc |= send_line(s, "cfg role %s", cfg->role ? cfg->role : "client");
+	rc |= send_line(s, "cfg listen %u", cfg->listen_port ? cfg->listen_port : 5060);
 	if (cfg->tls_ca_file)
 		rc |= send_line(s, "cfg ca %s", cfg->tls_ca_file);
 	if (cfg->exec_cmd)

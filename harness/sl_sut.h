@@ -24,6 +24,8 @@ struct sl_sut_cfg {
 	const char *tls_ca_file;
 	double open_timeout_s;    /* wall seconds to wait for hello/opened */
 	const char *exec_cmd;     /* exec adapter: command template (one line), or NULL */
+	const char *role;         /* client | stateless-proxy | server (NULL: client) */
+	uint16_t listen_port;     /* where the SUT listens at bind_addr (0: 5060) */
 };
 
 struct sl_sut_hooks {

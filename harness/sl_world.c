@@ -22,6 +22,7 @@
 #define DNS_ADDR "127.0.0.1"
 #define DNS_PORT 53
 #define SUT_ADDR "127.0.0.1"
+#define SUT_PORT 5060 /* where the SUT listens in the proxy and server roles */
 
 #define MAX_HOOKS 64
 
@@ -412,6 +413,7 @@ int sl_world_start(struct sl_world *w, char *err, size_t errlen)
 		.t1_ms = (unsigned)(w->t1_s * 1000), .timer_b_ms = (unsigned)(64 * w->t1_s * 1000),
 		.timer_f_ms = (unsigned)(64 * w->t1_s * 1000), .seed = w->o.seed,
 		.open_timeout_s = 10, .exec_cmd = w->o.exec_cmd,
+		.role = w->role, .listen_port = SUT_PORT,
 	};
 	struct sl_sut_hooks hooks = { sut_done, sut_log, sut_died, w };
 	rc = sl_sut_start(&w->sut, w->loop, w->clk, &cfg, &hooks, err, errlen);

@@ -28,7 +28,7 @@ struct runner {
 	bool opened;
 	struct sut_config cfg;
 	/* Owned copies of the string settings the config points to. */
-	char *dns_addr, *bind_addr, *ca, *workdir, *exec_cmd;
+	char *dns_addr, *bind_addr, *ca, *workdir, *exec_cmd, *role;
 	char in[SUT_PROTO_MAX_LINE + 1];
 	size_t inlen;
 };
@@ -163,6 +163,11 @@ static void cmd_cfg(const char *key, const char *val, const char *line)
 		set_str(&R.workdir, &R.cfg.workdir, val);
 	else if (strcmp(key, "exec") == 0)
 		set_str(&R.exec_cmd, &R.cfg.exec_cmd, val);
+	else if (strcmp(key, "role") == 0 && (!strcmp(val, "client") ||
+		 !strcmp(val, "stateless-proxy") || !strcmp(val, "server")))
+		set_str(&R.role, &R.cfg.role, val);
+	else if (strcmp(key, "listen") == 0 && parse_uint(val, 65535, &n))
+		R.cfg.listen_port = (uint16_t)n;
 	else if (strcmp(key, "dns_port") == 0 && parse_uint(val, 65535, &n))
 		R.cfg.dns_port = (uint16_t)n;
 	else if (strcmp(key, "caps") == 0 && parse_uint(val, UINT_MAX, &n))
@@ -230,6 +235,10 @@ static void cmd_open(void)
 	R.cfg.log_arg = NULL;
 	if (!R.cfg.t1_ms)
 		R.cfg.t1_ms = 500;
+	if (!R.cfg.role)
+		R.cfg.role = "client";
+	if (!R.cfg.listen_port)
+		R.cfg.listen_port = 5060;
 	if (!R.cfg.timer_b_ms)
 		R.cfg.timer_b_ms = 64 * R.cfg.t1_ms;
 	if (!R.cfg.timer_f_ms)

@@ -54,6 +54,14 @@ struct sut_config {
 	sut_log_fn log;         /* free-form diagnostics, shown in the scenario log */
 	void *log_arg;
 	const char *exec_cmd;   /* exec adapter: command template from --sut exec:'...' */
+	/* Appended after ABI 1 first shipped: still ABI 1. An adapter built against the older
+	 * header never reads them; a runner that predates them leaves them NULL/0, which
+	 * means "client" on 5060. */
+	const char *role;       /* "client" (send requests it is given), "stateless-proxy"
+				 * (forward requests it receives, RFC 3263 4.4) or "server"
+				 * (answer requests it receives, section 5) */
+	uint16_t listen_port;   /* where the SUT listens in every role: bind_addr:listen_port,
+				 * UDP (and TCP when it has TCP); 5060 */
 };
 
 struct sut_request {

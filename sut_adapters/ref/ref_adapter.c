@@ -10,11 +10,13 @@
 #include "ref_loop.h"
 #include "ref_rand.h"
 #include "ref_request.h"
+#include "ref_role.h"
 #include "ref_txn.h"
 #include "ref_udp.h"
 #include "sut_adapter.h"
 
-#define REF_CAPS (SUT_CAP_UDP | SUT_CAP_TIMERS | SUT_CAP_CANCEL)
+#define REF_CAPS (SUT_CAP_UDP | SUT_CAP_TIMERS | SUT_CAP_CANCEL | SUT_CAP_STATELESS | \
+		  SUT_CAP_SERVER)
 
 struct done_item {
 	struct done_item *next;
@@ -31,6 +33,7 @@ struct ref_ctx {
 	struct ref_udp udp;
 	struct ref_txns txns;
 	struct ref_reqs reqs;
+	struct ref_role *role;       /* NULL: client (ref_role.h) */
 	sut_done_fn on_done;         /* set during run() */
 	void *on_done_arg;
 	struct done_item *queue, **queue_tail; /* outcomes decided outside run() */
@@ -75,6 +78,8 @@ static void on_sip(void *arg, const char *buf, size_t len, const struct sockaddr
 {
 	struct ref_ctx *c = arg;
 
+	if (c->role && ref_role_on_message(c->role, buf, len, from))
+		return;
 	ref_txns_on_message(&c->txns, buf, len, from);
 }
 
@@ -85,6 +90,8 @@ static void on_icmp(void *arg, int err, const struct sockaddr *dst, const char *
 
 	if (ref_mutant("ignore-icmp"))
 		return; /* kamailio#2377: the transaction waits for timer B instead */
+	if (c->role && ref_role_on_icmp(c->role, err, dst, payload, len))
+		return;
 	ref_txns_on_icmp(&c->txns, err, dst, payload, len);
 }
 
@@ -95,6 +102,7 @@ static void ref_close(void *ctx)
 
 	if (!c)
 		return;
+	ref_role_free(c->role);
 	ref_reqs_fini(&c->reqs);
 	ref_txns_fini(&c->txns);
 	ref_dns_free(c->dns);
@@ -133,7 +141,8 @@ static int ref_open(const struct sut_config *cfg, void **ctxp)
 	rc = ref_loop_init(&c->loop, cfg->wake_fd);
 	if (rc < 0)
 		goto fail;
-	rc = ref_udp_open(&c->udp, &c->loop, &c->log, c->bind_addr, 5060, on_sip, on_icmp, c);
+	rc = ref_udp_open(&c->udp, &c->loop, &c->log, c->bind_addr,
+			  cfg->listen_port ? cfg->listen_port : 5060, on_sip, on_icmp, c);
 	if (rc < 0) {
 		ref_logf(&c->log, "cannot open the SIP UDP socket on %s: %s", c->bind_addr,
 			 strerror(-rc));
@@ -172,6 +181,18 @@ static int ref_open(const struct sut_config *cfg, void **ctxp)
 		.tp_mask = (wanted & SUT_CAP_UDP) ? REF_TPM(REF_TP_UDP) : 0,
 		.ipv6 = (wanted & SUT_CAP_IPV6) != 0,
 	};
+	{
+		struct ref_role_env re = {
+			.loop = &c->loop, .udp = &c->udp, .log = &c->log, .rng = &c->rng,
+			.resolve = c->reqs.resolve, .local_host = c->bind_addr,
+			.local_port = c->udp.port, .t1 = t1, .t2 = c->txns.t2,
+			.timer_b = c->txns.timer_b, .timer_f = c->txns.timer_f,
+		};
+
+		rc = ref_role_new(&c->role, cfg->role, &re);
+		if (rc < 0)
+			goto fail;
+	}
 	ref_logf(&c->log, "ref 0.1 open: sip udp %s:%u, dns %s:%u, T1=%u B=%u F=%u, seed %u",
 		 c->bind_addr, c->udp.port, c->dns_addr, cfg->dns_port, t1, c->txns.timer_b,
 		 c->txns.timer_f, cfg->seed);
@@ -186,6 +207,11 @@ static int ref_request(void *ctx, unsigned id, const struct sut_request *req)
 {
 	struct ref_ctx *c = ctx;
 
+	if (c->role) {
+		ref_logf(&c->log, "request %u: a %s is driven by the requests it receives, not "
+			 "by send{}", id, c->role ? "proxy or server" : "");
+		return -ENOTSUP;
+	}
 	return ref_request_start(&c->reqs, id, req->method, req->uri, req->body_len);
 }
 

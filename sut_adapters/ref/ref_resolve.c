@@ -182,6 +182,8 @@ static void got_naptr(struct ref_resolver *r, const struct ref_dns_answer *a)
 		}
 		memcpy(r->naptr, a->naptr, a->n * sizeof(*r->naptr));
 		r->n_naptr = ref_naptr_filter(r->naptr, a->n, r->uri.sips, r->env.tp_mask);
+		if (r->env.deterministic && !ref_mutant("sl-random-order"))
+			ref_naptr_order_det(r->naptr, r->n_naptr);
 		r->naptr_idx = 0;
 		ref_logf(r->env.log, "resolve %s: %zu of %zu NAPTR records usable", r->target,
 			 r->n_naptr, a->n);
@@ -229,7 +231,12 @@ static void got_srv(struct ref_resolver *r, const struct ref_dns_answer *a)
 	}
 	memcpy(r->srv, a->srv, a->n * sizeof(*r->srv));
 	r->n_srv = a->n;
-	ref_srv_order(r->srv, r->n_srv, r->env.rng);
+	/* sl-random-order: a stateless proxy drawing RFC 2782's random order per message
+	 * scatters the retransmissions of one transaction over the equal-priority servers. */
+	if (r->env.deterministic && !ref_mutant("sl-random-order"))
+		ref_srv_order_det(r->srv, r->n_srv);
+	else
+		ref_srv_order(r->srv, r->n_srv, r->env.rng);
 	line[0] = '\0';
 	for (size_t i = 0; i < r->n_srv && o < sizeof(line); i++) {
 		int w = snprintf(line + o, sizeof(line) - o, "%s%s:%u(p%u w%u)", i ? ", " : "",

@@ -185,3 +185,37 @@ void ref_srv_order(struct ref_srv *v, size_t n, struct ref_rng *rng)
 		i = j;
 	}
 }
+
+static int srv_det_cmp(const void *pa, const void *pb)
+{
+	const struct ref_srv *a = pa, *b = pb;
+	int c;
+
+	if (a->prio != b->prio)
+		return a->prio < b->prio ? -1 : 1;
+	c = strcasecmp(a->target, b->target);
+	if (c)
+		return c;
+	return a->port < b->port ? -1 : a->port > b->port;
+}
+
+void ref_srv_order_det(struct ref_srv *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), srv_det_cmp);
+}
+
+static int naptr_det_cmp(const void *pa, const void *pb)
+{
+	const struct ref_naptr *a = pa, *b = pb;
+
+	if (a->order != b->order)
+		return a->order < b->order ? -1 : 1;
+	if (a->pref != b->pref)
+		return a->pref < b->pref ? -1 : 1;
+	return strcasecmp(a->replacement, b->replacement);
+}
+
+void ref_naptr_order_det(struct ref_naptr *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), naptr_det_cmp);
+}

@@ -25,4 +25,12 @@ bool ref_srv_is_dot(const struct ref_srv *v, size_t n);
  * priority a weighted random order drawn with the running-sum algorithm. */
 void ref_srv_order(struct ref_srv *v, size_t n, struct ref_rng *rng);
 
+/* RFC 3263 4.4: the deterministic order a stateless proxy needs, so every retransmission
+ * reaches the same server: priority ascending, equal priorities by target name (ASCII,
+ * case-insensitive), then port. No randomness, whatever the weights. */
+void ref_srv_order_det(struct ref_srv *v, size_t n);
+/* The same for NAPTR records kept by ref_naptr_filter(): records of equal order and
+ * preference sorted by replacement name instead of their wire order. */
+void ref_naptr_order_det(struct ref_naptr *v, size_t n);
+
 #endif

@@ -80,6 +80,7 @@ struct sl_peer {
 	sl_peer_handler handler;
 	void *handler_arg;
 	enum sl_peer_mode mode;
+	enum sl_icmp_kind down;  /* != 0: unreachable (sl_peer_set_down) */
 };
 
 static void run_steps(struct txn *t);
@@ -213,6 +214,7 @@ static void log_msg(struct sl_peer *p, enum sl_ev_kind kind, const struct sl_sip
 	sl_evlog_str(&e->branch, sl_sipmsg_via_branch(m));
 	sl_evlog_str(&e->cseq_method, sl_sipmsg_cseq_method(m));
 	sl_evlog_str(&e->from_tag, sl_sipmsg_from_tag(m));
+	sl_evlog_str(&e->to_tag, sl_sipmsg_to_tag(m));
 	sl_evlog_str(&e->via_transport, sl_sipmsg_via_transport(m));
 	e->cseq = sl_sipmsg_cseq_num(m);
 }
@@ -272,15 +274,17 @@ static void respond(struct txn *t, int code, const char *headers)
 	send_now(p, &t->route, t->remote, buf, (size_t)n);
 }
 
-static void forge_icmp(struct txn *t, enum sl_icmp_kind kind)
+/* An ICMP unreachable of kind for the datagram raw that came from sa (remote). */
+static void forge_icmp_to(struct sl_peer *p, enum sl_icmp_kind kind,
+			  const struct sockaddr_storage *sa, const char *remote, const char *raw,
+			  size_t raw_len)
 {
-	struct sl_peer *p = t->p;
 	unsigned char msg[1400];
 	size_t n = sizeof(msg);
 	static const char *const names[] = { "?", "port", "host", "net" };
 	char text[512];
-	int rc = sl_net_icmp_unreach(kind, (void *)&p->ss, (void *)&t->route.sa, t->raw,
-				     t->raw_len, msg, &n);
+	int rc = sl_net_icmp_unreach(kind, (void *)&p->ss, (const void *)sa, raw, raw_len, msg,
+				     &n);
 	if (rc < 0) {
 		snprintf(text, sizeof(text), "peer %s: cannot forge ICMP %s unreachable: %s",
 			 p->spec, names[kind], strerror(-rc));
@@ -291,7 +295,7 @@ static void forge_icmp(struct txn *t, enum sl_icmp_kind kind)
 	if (!e)
 		return;
 	/* ICMP carries no ports: the fingerprint's addresses end in :0. */
-	struct sockaddr_storage a = p->ss, b = t->route.sa;
+	struct sockaddr_storage a = p->ss, b = *sa;
 	if (a.ss_family == AF_INET6) {
 		((struct sockaddr_in6 *)&a)->sin6_port = 0;
 		((struct sockaddr_in6 *)&b)->sin6_port = 0;
@@ -303,12 +307,17 @@ static void forge_icmp(struct txn *t, enum sl_icmp_kind kind)
 	sl_addr_fmt((void *)&a, src, sizeof(src));
 	sl_addr_fmt((void *)&b, dst, sizeof(dst));
 	snprintf(text, sizeof(text), "peer %s: ICMP %s unreachable to %s", p->spec, names[kind],
-		 t->remote);
+		 remote);
 	sl_evlog_str(&e->text, text);
 	sl_evlog_str(&e->transport, a.ss_family == AF_INET6 ? "icmpv6" : "icmp");
-	sl_evlog_str(&e->client, t->remote);
+	sl_evlog_str(&e->client, remote);
 	sl_evlog_str(&e->server, p->addr);
 	sl_fp_set(&e->fp[0], a.ss_family == AF_INET6 ? 58 : 1, src, dst, msg, n);
+}
+
+static void forge_icmp(struct txn *t, enum sl_icmp_kind kind)
+{
+	forge_icmp_to(t->p, kind, &t->route.sa, t->remote, t->raw, t->raw_len);
 }
 
 static void on_step_timer(void *arg)
@@ -579,6 +588,13 @@ void sl_peer_input(struct sl_peer *p, const struct sl_route *r, const char *data
 		return;
 	}
 	log_msg(p, SL_EV_SIP_RX, m, remote, data, len, off, NULL);
+	if (p->down && !r->conn) {
+		/* Unreachable: whatever arrives (a request or a response) bounces. */
+		sl_evlog_get(p->log, sl_evlog_count(p->log) - 1)->bounced = 1;
+		forge_icmp_to(p, p->down, &r->sa, remote, data, len);
+		sl_sipmsg_free(m);
+		return;
+	}
 	/* Responses to a peer are not expected in client scenarios; logged only. */
 	if (sl_sipmsg_is_request(m))
 		on_request(p, m, r, remote, data, len);
@@ -796,6 +812,25 @@ int sl_peer_mode(struct sl_peer *p, enum sl_peer_mode mode, char *err, size_t er
 		sl_peer_note(p, text);
 	}
 	return rc;
+}
+
+int sl_peer_set_down(struct sl_peer *p, enum sl_icmp_kind kind, char *err, size_t errlen)
+{
+	char text[512];
+	static const char *const names[] = { "reachable again", "port", "host", "net" };
+	if (p->tcp) {
+		int rc = sl_peer_mode(p, kind ? SL_PEER_REFUSE : SL_PEER_LISTEN, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	p->down = kind;
+	if (kind)
+		snprintf(text, sizeof(text), "peer %s: unreachable (%s)", p->spec,
+			 p->tcp ? "connections refused" : names[kind]);
+	else
+		snprintf(text, sizeof(text), "peer %s: %s", p->spec, names[0]);
+	sl_peer_note(p, text);
+	return 0;
 }
 
 void sl_peer_finish(struct sl_peer *p)

@@ -15,6 +15,7 @@
 #include "sl_evlog.h"
 #include "sl_loop.h"
 #include "sl_sut.h"
+#include "sl_uac.h"
 #include "sl_world.h"
 #include "sut_adapter.h"
 
@@ -56,6 +57,7 @@ struct sl_world {
 	struct sl_sut *sut;
 	struct sl_peer *peers[MAX_PEERS];
 	size_t npeers;
+	struct sl_uac *uac;            /* inject{}: created on first use */
 	struct rec_check *checks;
 	size_t nchecks;
 	/* metadata */
@@ -184,6 +186,7 @@ void sl_world_free(struct sl_world *w)
 		if (w->hooks[i].timer)
 			sl_timer_cancel(w->loop, w->hooks[i].timer);
 	sl_sut_free(w->sut);
+	sl_uac_free(w->uac);
 	for (size_t i = 0; i < w->npeers; i++)
 		sl_peer_free(w->peers[i]);
 	fdns_server_free(w->dns);
@@ -515,6 +518,73 @@ int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_
 	return rc;
 }
 
+const char *sl_world_role(const struct sl_world *w)
+{
+	return w->role ? w->role : "client";
+}
+
+const char *sl_world_sut_addr(const struct sl_world *w)
+{
+	(void)w;
+	static char a[32];
+	snprintf(a, sizeof(a), "%s:%d", SUT_ADDR, SUT_PORT);
+	return a;
+}
+
+double sl_world_t1(const struct sl_world *w)
+{
+	return w->t1_s;
+}
+
+struct sl_peer *sl_world_find_peer(struct sl_world *w, const char *spec)
+{
+	for (size_t i = 0; i < w->npeers; i++)
+		if (!strcmp(sl_peer_spec(w->peers[i]), spec))
+			return w->peers[i];
+	return NULL;
+}
+
+struct sl_uac *sl_world_uac(struct sl_world *w, char *err, size_t errlen)
+{
+	if (!w->uac && sl_uac_new(&w->uac, w->loop, w->log, w->clk, w->t1_s, w->o.seed) < 0)
+		snprintf(err, errlen, "out of memory");
+	return w->uac;
+}
+
+int sl_world_wait(struct sl_world *w, int (*done)(void *arg), void *arg, double sut_s,
+		  char *err, size_t errlen)
+{
+	int rc = sl_world_start(w, err, errlen);
+	if (rc < 0)
+		return rc;
+	uint64_t until = sl_now_us() + sl_clock_wall_us(w->clk, sut_s);
+	for (;;) {
+		if (done(arg))
+			return 1;
+		if (w->sut_dead[0]) {
+			char tail[512];
+			sl_sut_stderr_tail(w->sut, tail, sizeof(tail));
+			snprintf(err, errlen, "%s%s%s", w->sut_dead, tail[0] ? "; stderr: " : "", tail);
+			return -EPIPE;
+		}
+		if (sl_now_us() > w->deadline_us) {
+			snprintf(err, errlen, "watchdog: wall time exceeded %g s", w->o.timeout_s);
+			return -ETIMEDOUT;
+		}
+		if (sl_now_us() >= until)
+			return 0;
+		sl_loop_run_once(w->loop, 2);
+	}
+}
+
+int sl_world_settle(struct sl_world *w, char *err, size_t errlen)
+{
+	int rc = settle(w, 2 * w->t1_s);
+	if (rc < 0)
+		snprintf(err, errlen, "watchdog: wall time exceeded %g s", w->o.timeout_s);
+	return rc;
+}
+
 int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errlen)
 {
 	int rc = sl_world_start(w, err, errlen);
@@ -696,8 +766,9 @@ static void write_log(struct sl_world *w)
 				fprintf(f, " %s %s", e->method, e->uri);
 			else
 				fprintf(f, " %d (%s)", e->status, e->cseq_method ? e->cseq_method : "");
-			fprintf(f, " branch=%s call-id=%s cseq=%lu", e->branch ? e->branch : "-",
-				e->call_id ? e->call_id : "-", e->cseq);
+			fprintf(f, " branch=%s call-id=%s cseq=%lu%s", e->branch ? e->branch : "-",
+				e->call_id ? e->call_id : "-", e->cseq,
+				e->bounced ? " (unreachable: bounced)" : "");
 			break;
 		case SL_EV_SUT_REQ:
 			fprintf(f, " request %u: %s %s", e->req_id, e->method, e->uri);
@@ -773,6 +844,8 @@ static json_t *events_json(const struct sl_world *w)
 			set_str(o, "cseq_method", e->cseq_method);
 		}
 		set_str(o, "text", e->text);
+		if (e->bounced)
+			json_object_set_new(o, "bounced", json_true());
 		json_t *fr = json_array();
 		for (int k = 0; k < 2; k++)
 			if (e->fp[k].frame)

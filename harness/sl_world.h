@@ -81,6 +81,23 @@ int sl_world_at(struct sl_world *w, double t, void (*fn)(void *arg), void *arg);
 int sl_world_on_start(struct sl_world *w, void (*fn)(void *arg, struct sl_world *w),
 		      void *arg);
 
+/* For the roles where the SUT receives requests (sl_lua_uac.c). */
+const char *sl_world_role(const struct sl_world *w);
+/* "127.0.0.1:5060": where the SUT listens in the proxy and server roles. */
+const char *sl_world_sut_addr(const struct sl_world *w);
+double sl_world_t1(const struct sl_world *w);
+/* The peer declared at spec ("127.0.0.2:5060/udp", normalised), or NULL. */
+struct sl_peer *sl_world_find_peer(struct sl_world *w, const char *spec);
+/* The harness UAC (sl_uac.h), created on first use; NULL with the reason in err. */
+struct sl_uac *sl_world_uac(struct sl_world *w, char *err, size_t errlen);
+/* Starts the world if needed, then runs it until done(arg) returns non-zero or sut_s SUT
+ * seconds have passed. Returns 1 (done), 0 (time up), or -errno (the SUT died, the wall
+ * watchdog fired) with the reason in err. */
+int sl_world_wait(struct sl_world *w, int (*done)(void *arg), void *arg, double sut_s,
+		  char *err, size_t errlen);
+/* Lets the network settle for 2*T1 of SUT time, as after send{}. */
+int sl_world_settle(struct sl_world *w, char *err, size_t errlen);
+
 /* Ends the scenario: verdict is "pass"/"fail" (from the checks) unless reason is given
  * (then "error", or "not-run" when not_run). Writes pcap and log; returns the scenario's
  * result object (new reference). */

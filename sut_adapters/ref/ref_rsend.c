@@ -152,10 +152,9 @@ static void next(struct rs *r)
 			lost(r, "out of memory");
 			return;
 		}
-		ref_logf(t->env.log, "response %d (branch %s): sending to %s:%u failed, RFC 3263 "
-			 "section 5 on sent-by %s%s%u", r->status, r->via.branch, r->via.host,
-			 r->via.port, r->via.host, r->via.port ? ":" : " (no port)",
-			 r->via.port);
+		ref_logf(t->env.log, "response %d (branch %s): the client's address failed, RFC "
+			 "3263 section 5 on sent-by %s%s", r->status, r->via.branch, r->via.host,
+			 r->via.port ? "" : " (no port)");
 	} else if (r->phase == RS_SECTION5 && r->n_s5 >= 1 && !r->via.host_is_ip &&
 		   ((r->via.port && ref_mutant("sv-first-addr-only")) ||
 		    (!r->via.port && ref_mutant("sv-srv-first-only")))) {

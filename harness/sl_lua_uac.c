@@ -279,7 +279,12 @@ static int l_inject(lua_State *L)
 	char hdrs[4096];
 	headers_of(L, 1, hdrs, sizeof(hdrs));
 	r.headers = hdrs[0] ? hdrs : NULL;
-	r.rtx = SL_RTX_RFC3261;
+	lua_getfield(L, 1, "gone");
+	r.gone = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	/* A client that is gone sends nothing more: no retransmission, no ACK, unless the
+	 * scenario asks for them. */
+	r.rtx = r.gone ? SL_RTX_NONE : SL_RTX_RFC3261;
 	lua_getfield(L, 1, "retransmit");
 	if (lua_isboolean(L, -1)) {
 		r.rtx = lua_toboolean(L, -1) ? SL_RTX_RFC3261 : SL_RTX_NONE;
@@ -294,11 +299,8 @@ static int l_inject(lua_State *L)
 			    "interval = s }");
 	}
 	lua_pop(L, 1);
-	lua_getfield(L, 1, "gone");
-	r.gone = lua_toboolean(L, -1);
-	lua_pop(L, 1);
 	lua_getfield(L, 1, "ack");
-	r.auto_ack = lua_isnil(L, -1) || lua_toboolean(L, -1);
+	r.auto_ack = lua_isnil(L, -1) ? !r.gone : lua_toboolean(L, -1);
 	lua_pop(L, 1);
 	double def = 64 * sl_world_t1(w);
 	if (r.rtx == SL_RTX_FIXED && r.rtx_count * r.rtx_interval_s + sl_world_t1(w) > def)

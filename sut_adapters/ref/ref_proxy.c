@@ -545,6 +545,18 @@ static void on_response(struct ref_proxy *p, const char *buf)
 		return;
 	}
 	f = pending_by_branch(p, v.branch);
+	if (!f && !ref_mutant("sl-stateless-after-fail")) {
+		/* A late answer of a first server this transaction already left behind (a copy
+		 * forwarded before the failover was noticed): the stateful side decides now. */
+		TAILQ_FOREACH(s, &p->stfs, link)
+			if (!strcmp(s->hash, v.branch + strlen(SL_PREFIX)))
+				break;
+		if (s) {
+			ref_logf(p->env.log, "proxy: %d from the failed first server of a stateful "
+				 "transaction: not forwarded", status);
+			return;
+		}
+	}
 	if (f && status == 503 && strcmp(f->method, "CANCEL")) {
 		if (!strcmp(f->method, "INVITE")) {
 			char *sent;

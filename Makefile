@@ -12,7 +12,7 @@ CFLAGS  := -std=gnu11 $(OPT) -g -Wall -Wextra $(WERROR) -fno-common -D_GNU_SOURC
 LDFLAGS := $(SAN)
 SIPLOC_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 SIPLOC_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-REF_LIBS := $(shell pkg-config --libs ldns 2>/dev/null)
+REF_LIBS := $(shell pkg-config --libs ldns libssl libcrypto 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # The harness library: everything but the CLI entry point, so unit tests link the same code.

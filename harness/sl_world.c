@@ -1,4 +1,5 @@
 /* sl_world.c: one scenario's world: fake DNS, peers, clock, capture, SUT, recorded checks. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ldns/ldns.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "sl_clock.h"
 #include "sl_evlog.h"
 #include "sl_loop.h"
+#include "sl_netfault.h"
 #include "sl_sut.h"
 #include "sl_world.h"
 #include "sut_adapter.h"
@@ -22,6 +24,8 @@
 #define DNS_ADDR "127.0.0.1"
 #define DNS_PORT 53
 #define SUT_ADDR "127.0.0.1"
+/* The SUT's IPv6 source, on lo like every test address: only for scenarios needing ipv6. */
+#define SUT_ADDR6 "fd00::1"
 
 #define MAX_HOOKS 64
 
@@ -304,6 +308,16 @@ static unsigned caps_needed(const struct sl_world *w, char *missing, size_t len)
 	return caps;
 }
 
+static int needs(const struct sl_world *w, const char *what)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(w->needs, i, v)
+		if (!strcmp(json_string_value(v), what))
+			return 1;
+	return 0;
+}
+
 static void fire_hook(void *arg)
 {
 	struct at_hook *h = arg;
@@ -404,9 +418,21 @@ int sl_world_start(struct sl_world *w, char *err, size_t errlen)
 			     err, errlen);
 	if (rc < 0)
 		return rc;
+	const char *bind6 = NULL;
+	if (needs(w, "ipv6")) {
+		struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+		char e6[256] = "not an IPv6 address";
+		if (inet_pton(AF_INET6, SUT_ADDR6, &a6.sin6_addr) != 1 ||
+		    sl_net_add_ula((void *)&a6, e6, sizeof(e6)) < 0) {
+			snprintf(err, errlen, "the SUT's IPv6 address %s: %s", SUT_ADDR6, e6);
+			return -EIO;
+		}
+		bind6 = SUT_ADDR6;
+	}
 	struct sl_sut_cfg cfg = {
 		.runner = w->o.runner, .adapter = w->o.adapter, .workdir = w->o.workdir,
 		.dns_addr = DNS_ADDR, .dns_port = DNS_PORT, .bind_addr = SUT_ADDR,
+		.bind_addr6 = bind6,
 		.caps_wanted = SUT_CAP_UDP | SUT_CAP_TCP | SUT_CAP_TLS | SUT_CAP_IPV6 |
 			       SUT_CAP_CANCEL,
 		.t1_ms = (unsigned)(w->t1_s * 1000), .timer_b_ms = (unsigned)(64 * w->t1_s * 1000),

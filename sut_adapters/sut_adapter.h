@@ -54,6 +54,9 @@ struct sut_config {
 	sut_log_fn log;         /* free-form diagnostics, shown in the scenario log */
 	void *log_arg;
 	const char *exec_cmd;   /* exec adapter: command template from --sut exec:'...' */
+	/* Appended within ABI 1 (older adapters never read past exec_cmd): */
+	const char *bind_addr6; /* the SUT's local IPv6 address (fd00::1), or NULL when the
+				   scenario gives it none: then use no IPv6 at all */
 };
 
 struct sut_request {

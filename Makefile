@@ -5,7 +5,7 @@ BUILD   ?= build
 CC      ?= gcc
 OPT     ?= -O2
 SAN     ?=
-PKGS    := lua5.4 libpcap ldns jansson
+PKGS    := lua5.4 libpcap ldns jansson openssl
 WERROR  ?= -Werror
 CFLAGS  := -std=gnu11 $(OPT) -g -Wall -Wextra $(WERROR) -fno-common -D_GNU_SOURCE \
            -I. -Iharness -Ifake_dns -Ireports -Isut_adapters $(SAN) $(EXTRA_CFLAGS)

@@ -50,6 +50,7 @@ struct sl_event {
 	char *method;           /* requests */
 	int status;             /* responses */
 	char *uri, *call_id, *branch, *cseq_method, *from_tag, *via_transport;
+	char *via_sentby;       /* top Via "host[:port]" as written */
 	unsigned long cseq;
 	/* SUT_REQ / SUT_DONE: the request id; SUT_DONE: status in status */
 	unsigned req_id;

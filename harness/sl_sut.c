@@ -319,6 +319,8 @@ int sl_sut_start(struct sl_sut **sp, struct sl_loop *loop, struct sl_clock *clk,
 	rc |= send_line(s, "cfg dns_addr %s", cfg->dns_addr);
 	rc |= send_line(s, "cfg dns_port %u", cfg->dns_port);
 	rc |= send_line(s, "cfg bind_addr %s", cfg->bind_addr);
+	if (cfg->bind_addr6)
+		rc |= send_line(s, "cfg bind_addr6 %s", cfg->bind_addr6);
 	rc |= send_line(s, "cfg caps %u", cfg->caps_wanted);
 	rc |= send_line(s, "cfg t1 %u", cfg->t1_ms);
 	rc |= send_line(s, "cfg timer_b %u", cfg->timer_b_ms);

@@ -12,6 +12,7 @@
 
 #include "sl_check.h"
 #include "sl_peer.h"
+#include "sl_tls.h"
 
 struct sl_world;
 struct sl_evlog;
@@ -44,6 +45,17 @@ double sl_world_timeout(const struct sl_world *w);
 int sl_world_zone_text(struct sl_world *w, const char *text, const char *origin,
 		       const char *file, int line, char *err, size_t errlen);
 struct sl_peer *sl_world_peer(struct sl_world *w, const char *spec, char *err, size_t errlen);
+/* The certificate of a tls peer: names (NULL: from the zone, as sl_tls_names.h says) and
+ * the faults. The world makes the test CA (work/<id>/tls-ca.pem, given to the SUT as its
+ * CA file) and the certificates (work/<id>/tls-ADDR-PORT.pem/.key) when it starts. */
+struct sl_world_tls_opts {
+	const char *const *names;
+	size_t nnames;
+	enum sl_tls_cert cert;
+	int abort_handshake;
+};
+struct sl_peer *sl_world_tls_peer(struct sl_world *w, const char *spec,
+				  const struct sl_world_tls_opts *o, char *err, size_t errlen);
 
 /* Starts DNS, capture and SUT if not yet. Returns 0, -EAGAIN when the scenario cannot
  * run here (reason in err: not-run), or another -errno (error). */

@@ -28,7 +28,7 @@ struct runner {
 	bool opened;
 	struct sut_config cfg;
 	/* Owned copies of the string settings the config points to. */
-	char *dns_addr, *bind_addr, *ca, *workdir, *exec_cmd, *role;
+	char *dns_addr, *bind_addr, *bind_addr6, *ca, *workdir, *exec_cmd, *role;
 	char in[SUT_PROTO_MAX_LINE + 1];
 	size_t inlen;
 };
@@ -157,6 +157,8 @@ static void cmd_cfg(const char *key, const char *val, const char *line)
 		set_str(&R.dns_addr, &R.cfg.dns_addr, val);
 	else if (strcmp(key, "bind_addr") == 0)
 		set_str(&R.bind_addr, &R.cfg.bind_addr, val);
+	else if (strcmp(key, "bind_addr6") == 0)
+		set_str(&R.bind_addr6, &R.cfg.bind_addr6, val);
 	else if (strcmp(key, "ca") == 0)
 		set_str(&R.ca, &R.cfg.tls_ca_file, val);
 	else if (strcmp(key, "workdir") == 0)

@@ -118,7 +118,7 @@ static int push_via(struct ref_proxy *p, const char *req, const char *branch, ch
 static int send_req(struct ref_proxy *p, const struct ref_target *d, const char *msg,
 		    size_t len)
 {
-	return ref_udp_send(p->env.udp, (const void *)&d->sa, d->salen, msg, len);
+	return ref_tport_send(p->env.tport, d, NULL, msg, len);
 }
 
 /* A response the proxy makes itself, to the client (the request's own Vias). */

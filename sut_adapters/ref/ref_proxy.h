@@ -23,11 +23,11 @@
 #include "ref_loop.h"
 #include "ref_resolve.h"
 #include "ref_rsend.h"
-#include "ref_udp.h"
+#include "ref_tport.h"
 
 struct ref_proxy_env {
 	struct ref_loop *loop;
-	struct ref_udp *udp;
+	struct ref_tport *tport;
 	const struct ref_log *log;
 	struct ref_rsends *rsends;
 	struct ref_resolve_env resolve;  /* the caller sets deterministic */

@@ -31,7 +31,7 @@ int ref_role_new(struct ref_role **out, const char *role, const struct ref_role_
 	if (!r)
 		return -ENOMEM;
 	rs = (struct ref_rsend_env){
-		.loop = env->loop, .udp = env->udp, .log = env->log, .resolve = env->resolve,
+		.loop = env->loop, .tport = env->tport, .log = env->log, .resolve = env->resolve,
 		.linger_ms = env->timer_b,
 	};
 	rc = ref_rsends_new(&r->rsends, &rs);
@@ -44,7 +44,7 @@ int ref_role_new(struct ref_role **out, const char *role, const struct ref_role_
 		rc = ref_server_new(&r->server, &se);
 	} else if (rc == 0) {
 		struct ref_proxy_env pe = {
-			.loop = env->loop, .udp = env->udp, .log = env->log, .rsends = r->rsends,
+			.loop = env->loop, .tport = env->tport, .log = env->log, .rsends = r->rsends,
 			.resolve = env->resolve, .local_host = env->local_host,
 			.local_port = env->local_port, .t1 = env->t1, .t2 = env->t2,
 			.timer_b = env->timer_b, .timer_f = env->timer_f,
@@ -74,8 +74,13 @@ void ref_role_free(struct ref_role *r)
 }
 
 bool ref_role_on_message(struct ref_role *r, const char *buf, size_t len,
-			 const struct sockaddr *from)
+			 const struct sockaddr *from, struct ref_conn *conn)
 {
+	if (conn) {
+		/* The roles listen on UDP only: a stream message can only be an answer on a
+		 * connection ref opened, which the roles never do. */
+		return true;
+	}
 	if (r->server)
 		ref_server_on_message(r->server, buf, len, from);
 	else

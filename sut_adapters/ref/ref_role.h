@@ -13,11 +13,11 @@
 #include "ref_loop.h"
 #include "ref_rand.h"
 #include "ref_resolve.h"
-#include "ref_udp.h"
+#include "ref_tport.h"
 
 struct ref_role_env {
 	struct ref_loop *loop;
-	struct ref_udp *udp;             /* the listening socket */
+	struct ref_tport *tport;         /* the listening transports */
 	const struct ref_log *log;
 	struct ref_rng *rng;
 	struct ref_resolve_env resolve;  /* the client's; the proxy makes it deterministic */
@@ -33,7 +33,7 @@ int ref_role_new(struct ref_role **out, const char *role, const struct ref_role_
 void ref_role_free(struct ref_role *r);
 /* true when the role took the datagram / the error. */
 bool ref_role_on_message(struct ref_role *r, const char *buf, size_t len,
-			 const struct sockaddr *from);
+			 const struct sockaddr *from, struct ref_conn *conn);
 bool ref_role_on_icmp(struct ref_role *r, int err, const struct sockaddr *dst,
 		      const char *payload, size_t len);
 

@@ -76,7 +76,7 @@ static bool send_to(struct rs *r, const struct ref_target *d, const char *why)
 	if (r->ntried < MAX_TRIED)
 		r->tried[r->ntried++] = *d;
 	ref_addr_str((const void *)&d->sa, a, sizeof(a));
-	rc = ref_udp_send(t->env.udp, (const void *)&d->sa, d->salen, r->rsp, r->len);
+	rc = ref_tport_send(t->env.tport, d, NULL, r->rsp, r->len);
 	ref_logf(t->env.log, "response %d (branch %s) to %s/udp (%s)%s%s", r->status,
 		 r->via.branch, a, why, rc < 0 ? ": send failed: " : "",
 		 rc < 0 ? strerror(-rc) : "");

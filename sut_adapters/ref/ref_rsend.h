@@ -18,11 +18,11 @@
 #include "ref_log.h"
 #include "ref_loop.h"
 #include "ref_resolve.h"
-#include "ref_udp.h"
+#include "ref_tport.h"
 
 struct ref_rsend_env {
 	struct ref_loop *loop;
-	struct ref_udp *udp;
+	struct ref_tport *tport;
 	const struct ref_log *log;
 	struct ref_resolve_env resolve;  /* for section 5 (its rng orders SRV per RFC 2782) */
 	unsigned linger_ms;              /* how long a sent response waits for an ICMP error */

@@ -26,7 +26,7 @@ peer("127.0.0.2:5060/udp", silence())
 peer("127.0.0.3:5060/udp", silence())
 
 local r = inject{ from = "127.0.0.5:5070/udp", method = "OPTIONS", uri = "sip:bob@example.test",
-                  retransmit = { count = 30, interval = 0.2 } }
+                  retransmit = { count = 30, interval = 0.2 }, timeout = 7 }
 
 expect_status(r, "timeout", { covers = {} })
 expect_one_server{ method = "OPTIONS" }

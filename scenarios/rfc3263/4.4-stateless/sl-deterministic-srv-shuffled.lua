@@ -30,7 +30,7 @@ peer("127.0.0.3:5060/udp", silence())
 peer("127.0.0.4:5060/udp", silence())
 
 local r = inject{ from = "127.0.0.5:5070/udp", method = "INVITE", uri = "sip:bob@example.test",
-                  retransmit = { count = 50, interval = 0.2 } }
+                  retransmit = { count = 50, interval = 0.2 }, timeout = 11 }
 
 expect_status(r, "timeout", { covers = {} })
 expect_one_server{ method = "INVITE" }

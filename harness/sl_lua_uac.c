@@ -367,10 +367,11 @@ static int l_inject_wait(lua_State *L)
 static void on_recover(void *arg)
 {
 	char err[256];
-	sl_peer_set_down(arg, 0, err, sizeof(err)); /* udp cannot fail; tcp logs its mode */
+	sl_peer_set_down(arg, 0, 0, err, sizeof(err)); /* udp cannot fail; tcp logs its mode */
 }
 
-/* unreachable("addr:port/udp" [, { kind = "port"|"host"|"net", recover_at = t }]) */
+/* unreachable("addr:port/udp" [, { kind = "port"|"host"|"net", recover_at = t,
+ *                                   recover_after = n }]) */
 static int l_unreachable(lua_State *L)
 {
 	struct sl_world *w = sl_lua_world(L, "unreachable");
@@ -382,6 +383,19 @@ static int l_unreachable(lua_State *L)
 		return sl_lua_fail(L, "unreachable: %s", err);
 	sl_addr_fmt((void *)&ss, a, sizeof(a));
 	snprintf(norm, sizeof(norm), "%s/%s", a, tp);
+	if (lua_istable(L, 2)) {
+		lua_pushnil(L);
+		while (lua_next(L, 2)) {
+			const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+			if (strcmp(key, "kind") && strcmp(key, "recover_at") &&
+			    strcmp(key, "recover_after"))
+				return sl_lua_fail(L, "unreachable: unknown key '%s' (kind, recover_at, "
+					    "recover_after)", key);
+			lua_pop(L, 1);
+		}
+	} else if (!lua_isnoneornil(L, 2)) {
+		return sl_lua_fail(L, "unreachable: the options must be a table");
+	}
 	enum sl_icmp_kind kind = SL_ICMP_PORT;
 	const char *k = lua_istable(L, 2) ? sl_lua_opt_str(L, 2, "kind") : NULL;
 	if (k && !strcmp(k, "host"))
@@ -391,10 +405,13 @@ static int l_unreachable(lua_State *L)
 	else if (k && strcmp(k, "port"))
 		return sl_lua_fail(L, "unreachable: kind must be port, host or net");
 	double at = opt_num(L, 2, "recover_at", -1, 0, 1e6, "unreachable");
+	double after = opt_num(L, 2, "recover_after", 0, 0, 1e6, "unreachable");
+	if (after != (unsigned)after)
+		return sl_lua_fail(L, "unreachable: recover_after is a count of datagrams");
 	struct sl_peer *p = sl_world_find_peer(w, norm);
 	if (!p && !(p = sl_world_peer(w, norm, err, sizeof(err))))
 		return sl_lua_fail(L, "unreachable: %s", err);
-	if (sl_peer_set_down(p, kind, err, sizeof(err)) < 0)
+	if (sl_peer_set_down(p, kind, (unsigned)after, err, sizeof(err)) < 0)
 		return sl_lua_fail(L, "unreachable: %s", err);
 	if (at >= 0 && sl_world_at(w, at, on_recover, p) < 0)
 		return sl_lua_fail(L, "unreachable: too many timed changes");

@@ -83,6 +83,7 @@ struct sl_peer {
 	void *handler_arg;
 	enum sl_peer_mode mode;
 	enum sl_icmp_kind down;  /* != 0: unreachable (sl_peer_set_down) */
+	unsigned down_left;      /* > 0: reachable again after that many more bounces */
 };
 
 static void run_steps(struct txn *t);
@@ -711,6 +712,10 @@ void sl_peer_input(struct sl_peer *p, const struct sl_route *r, const char *data
 		sl_evlog_get(p->log, sl_evlog_count(p->log) - 1)->bounced = 1;
 		forge_icmp_to(p, p->down, &r->sa, remote, data, len);
 		sl_sipmsg_free(m);
+		if (p->down_left && --p->down_left == 0) {
+			char err[160];
+			sl_peer_set_down(p, 0, 0, err, sizeof(err));
+		}
 		return;
 	}
 	/* Responses to a peer are not expected in client scenarios; logged only. */
@@ -933,7 +938,8 @@ int sl_peer_mode(struct sl_peer *p, enum sl_peer_mode mode, char *err, size_t er
 	return rc;
 }
 
-int sl_peer_set_down(struct sl_peer *p, enum sl_icmp_kind kind, char *err, size_t errlen)
+int sl_peer_set_down(struct sl_peer *p, enum sl_icmp_kind kind, unsigned bounces, char *err,
+		     size_t errlen)
 {
 	char text[512];
 	static const char *const names[] = { "reachable again", "port", "host", "net" };
@@ -943,6 +949,7 @@ int sl_peer_set_down(struct sl_peer *p, enum sl_icmp_kind kind, char *err, size_
 			return rc;
 	}
 	p->down = kind;
+	p->down_left = kind ? bounces : 0;
 	if (kind)
 		snprintf(text, sizeof(text), "peer %s: unreachable (%s)", p->spec,
 			 p->tcp ? "connections refused" : names[kind]);

@@ -83,8 +83,10 @@ void sl_peer_set_handler(struct sl_peer *p, sl_peer_handler fn, void *arg);
 int sl_peer_mode(struct sl_peer *p, enum sl_peer_mode mode, char *err, size_t errlen);
 /* Makes the peer's address unreachable (kind != 0): every UDP datagram that arrives there,
  * request or response, is logged and answered with a forged ICMP unreachable of kind and
- * nothing else; a TCP peer refuses connections. kind 0: back to its plans. */
-int sl_peer_set_down(struct sl_peer *p, enum sl_icmp_kind kind, char *err, size_t errlen);
+ * nothing else; a TCP peer refuses connections. bounces > 0 (udp): back to its plans after
+ * that many datagrams bounced. kind 0: back to its plans now. */
+int sl_peer_set_down(struct sl_peer *p, enum sl_icmp_kind kind, unsigned bounces, char *err,
+		     size_t errlen);
 /* End of the scenario: logs a note for every 2xx to INVITE that never got its ACK. */
 void sl_peer_finish(struct sl_peer *p);
 

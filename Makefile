@@ -5,14 +5,14 @@ BUILD   ?= build
 CC      ?= gcc
 OPT     ?= -O2
 SAN     ?=
-PKGS    := lua5.4 libpcap ldns jansson
+PKGS    := lua5.4 libpcap ldns jansson openssl
 WERROR  ?= -Werror
 CFLAGS  := -std=gnu11 $(OPT) -g -Wall -Wextra $(WERROR) -fno-common -D_GNU_SOURCE \
            -I. -Iharness -Ifake_dns -Ireports -Isut_adapters $(SAN) $(EXTRA_CFLAGS)
 LDFLAGS := $(SAN)
 SIPLOC_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 SIPLOC_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-REF_LIBS := $(shell pkg-config --libs ldns 2>/dev/null)
+REF_LIBS := $(shell pkg-config --libs ldns libssl libcrypto 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # The harness library: everything but the CLI entry point, so unit tests link the same code.

@@ -31,6 +31,10 @@ int fdns_zone_load_file(struct fdns_zone *z, const char *path, const char *origi
 
 /* Number of records held (for tests and logs). */
 size_t fdns_zone_count(const struct fdns_zone *z);
+/* The i-th record (an ldns_rr) in zone order, NULL past the end: for readers of the zone
+ * outside the server (the names of the TLS peers' certificates). Owned by the zone. */
+struct ldns_struct_rr;
+const struct ldns_struct_rr *fdns_zone_record(const struct fdns_zone *z, size_t i);
 
 /* Answer options of the zone. shuffle: each RRset goes out in a new order drawn from a
  * generator seeded with seed (same seed and queries, same orders); off: zone order.

@@ -119,6 +119,11 @@ size_t fdns_zone_count(const struct fdns_zone *z)
 	return z->n;
 }
 
+const ldns_rr *fdns_zone_record(const struct fdns_zone *z, size_t i)
+{
+	return i < z->n ? z->rr[i] : NULL;
+}
+
 /* Offset in a of the longest label-aligned suffix that b also ends with. */
 static size_t common_suffix_off(const uint8_t *a, size_t as, const uint8_t *b, size_t bs)
 {

@@ -406,7 +406,9 @@ void sl_check_request_uri(const struct sl_evlog *l, struct sl_check_out *o)
 		int given = 0;
 		for (size_t k = 0; k < i && !given; k++) {
 			const struct sl_event *q = sl_evlog_get(l, k);
-			given = q->kind == SL_EV_SUT_REQ && q->uri && e->uri && !strcmp(q->uri, e->uri);
+			/* Given with send{}, or sent into a proxy by the harness UAC (inject{}). */
+			given = (q->kind == SL_EV_SUT_REQ || (q->kind == SL_EV_SIP_TX && q->method)) &&
+				q->uri && e->uri && !strcmp(q->uri, e->uri);
 		}
 		n++;
 		o->seen |= 1;

@@ -71,6 +71,25 @@ struct sl_weight_want {
 int sl_check_weights(const struct sl_evlog *l, const char *method,
 		     const struct sl_weight_want *want, size_t n, double p_min,
 		     struct sl_check_out *o);
+/* sl_check_role.c, for the proxy and server roles. */
+
+/* Where the SUT's responses went: each response (of status, or every final one when 0;
+ * of the requests of method when given) that arrived at the harness UAC or at a peer, one
+ * attempt per run of copies at one destination, must be exactly dests, in order. An
+ * attempt at an unreachable() address counts: it is logged before it bounces.
+ * seen bit 1: some response arrived. */
+void sl_check_response_route(const struct sl_evlog *l, int status, const char *method,
+			     const char *const *dests, size_t n, struct sl_check_out *o);
+
+/* RFC 3263 4.4: every copy of a request of one client transaction (Call-ID, CSeq, method;
+ * of method, or all but ACK/CANCEL when NULL) that reached a server reached the same one:
+ * the one the first copy reached, or with after_answer the first one that answered it
+ * (any response but 503) and every copy from that answer on. seen bit 1: some
+ * transaction reached a server twice (after_answer: the client sent copies after the
+ * answer, so a stateless proxy had a chance to send them elsewhere). */
+void sl_check_one_server(const struct sl_evlog *l, const char *method, int after_answer,
+			 struct sl_check_out *o);
+
 /* Upper tail of the chi-square distribution with df degrees of freedom at x. */
 double sl_chi2_sf(double x, unsigned df);
 

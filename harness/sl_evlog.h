@@ -10,8 +10,8 @@
 
 enum sl_ev_kind {
 	SL_EV_DNS,      /* a query reached the fake DNS (and its answer, if any, left) */
-	SL_EV_SIP_RX,   /* a peer received a SIP message from the SUT */
-	SL_EV_SIP_TX,   /* a peer sent a SIP message to the SUT */
+	SL_EV_SIP_RX,   /* a peer (or the harness UAC) received a SIP message from the SUT */
+	SL_EV_SIP_TX,   /* a peer (or the harness UAC) sent a SIP message to the SUT */
 	SL_EV_SUT_REQ,  /* the scenario asked the SUT for a request */
 	SL_EV_SUT_DONE, /* the SUT reported a transaction outcome */
 	SL_EV_NOTE,     /* anything else worth reading in the ladder (clock jump, log) */
@@ -50,11 +50,16 @@ struct sl_event {
 	char *method;           /* requests */
 	int status;             /* responses */
 	char *uri, *call_id, *branch, *cseq_method, *from_tag, *via_transport;
+	char *via_sentby;       /* top Via "host[:port]" as written */
 	unsigned long cseq;
 	/* SUT_REQ / SUT_DONE: the request id; SUT_DONE: status in status */
 	unsigned req_id;
 	char *text;             /* NOTE text, or a parse error for malformed input */
 	struct sl_fp fp[2];     /* DNS: query then response; SIP: the datagram */
+	char *to_tag;           /* SIP: the To tag, so a harness UAC can ACK a response it
+				 * did not receive itself (it reached a peer) */
+	int bounced;            /* SIP_RX at an unreachable address: answered with ICMP, so
+				 * the message was not delivered */
 };
 
 struct sl_evlog;

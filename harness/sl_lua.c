@@ -415,6 +415,8 @@ static void open_sandbox(lua_State *L, struct ctx *c)
 	sl_lua_open_check(L, c);
 	sl_lua_open_time(L, c);
 	sl_lua_open_lib(L, c);
+	sl_lua_open_uac(L, c);
+	sl_lua_open_roles(L, c);
 	/* Calls too: a few slow C calls (huge string.rep under pcall) may run for long
 	 * between two count hooks. */
 	lua_sethook(L, insn_hook, LUA_MASKCOUNT | LUA_MASKCALL, INSN_STEP);

@@ -42,5 +42,7 @@ void sl_lua_open_sut(lua_State *L, void *ctx);
 void sl_lua_open_check(lua_State *L, void *ctx);
 void sl_lua_open_lib(lua_State *L, void *ctx);   /* use("name"): scenarios/lib/name.lua */
 void sl_lua_open_time(lua_State *L, void *ctx);
+void sl_lua_open_uac(lua_State *L, void *ctx);    /* inject{}, unreachable() */
+void sl_lua_open_roles(lua_State *L, void *ctx);  /* expect_response_route, expect_one_server */
 
 #endif

@@ -461,21 +461,74 @@ static void rules(lua_State *L, struct sl_world *w, struct sl_peer *p, int idx)
 	}
 }
 
+/* peer(spec, plan, { names = {...}, cert = "...", handshake = "abort" }): a tls peer's
+ * certificate. The names live in a userdata on the stack until the world copied them. */
+#define MAX_NAMES 32
+static int tls_opts(lua_State *L, int idx, const char *spec, struct sl_world_tls_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (lua_isnoneornil(L, idx))
+		return 0;
+	luaL_checktype(L, idx, LUA_TTABLE);
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+		if (strcmp(k, "names") && strcmp(k, "cert") && strcmp(k, "handshake"))
+			sl_lua_fail(L, "peer %s: option '%s': options are names = { ... }, cert = "
+				    "\"wrong-name\"|\"expired\"|\"untrusted\", handshake = \"abort\"",
+				    spec, k);
+		lua_pop(L, 1);
+	}
+	const char *cert = sl_lua_opt_str(L, idx, "cert");
+	if (cert) {
+		static const char *const kinds[] = { "valid", "wrong-name", "expired", "untrusted" };
+		size_t k = 0;
+		while (k < 4 && strcmp(cert, kinds[k]))
+			k++;
+		if (k == 4)
+			sl_lua_fail(L, "peer %s: cert = \"%s\": one of \"valid\", \"wrong-name\", "
+				    "\"expired\", \"untrusted\"", spec, cert);
+		o->cert = (enum sl_tls_cert)k;
+	}
+	const char *hs = sl_lua_opt_str(L, idx, "handshake");
+	if (hs && strcmp(hs, "abort"))
+		sl_lua_fail(L, "peer %s: handshake = \"%s\": only \"abort\" (the peer refuses the "
+			    "handshake)", spec, hs);
+	o->abort_handshake = hs != NULL;
+	lua_getfield(L, idx, "names");
+	if (!lua_isnil(L, -1)) {
+		if (!lua_istable(L, -1))
+			sl_lua_fail(L, "peer %s: names = { \"sip.example.test\", \"127.0.0.2\", ... }",
+				    spec);
+		lua_Integer n = luaL_len(L, -1);
+		if (n > MAX_NAMES)
+			sl_lua_fail(L, "peer %s: more than %d names", spec, MAX_NAMES);
+		const char **v = lua_newuserdatauv(L, sizeof(char *) * MAX_NAMES, 0);
+		for (lua_Integer i = 1; i <= n; i++) {
+			lua_geti(L, -2, i);
+			if (lua_type(L, -1) != LUA_TSTRING)
+				sl_lua_fail(L, "peer %s: names[%lld] is not a string", spec, (long long)i);
+			/* The string stays anchored in the names table. */
+			v[i - 1] = lua_tostring(L, -1);
+			lua_pop(L, 1);
+		}
+		o->names = v;
+		o->nnames = (size_t)n;
+		lua_insert(L, -2);  /* userdata below the names table: both stay */
+	} else {
+		lua_pop(L, 1);
+	}
+	return 1;
+}
+
 static int l_peer(lua_State *L)
 {
 	struct sl_world *w = sl_lua_world(L, "peer");
 	const char *spec = luaL_checkstring(L, 1);
 	char err[512];
-	if (!lua_isnoneornil(L, 3)) {
-		luaL_checktype(L, 3, LUA_TTABLE);
-		lua_getfield(L, 3, "names");
-		int names = !lua_isnil(L, -1);
-		lua_pop(L, 1);
-		if (names)
-			return sl_lua_fail(L, "peer %s: names = {...} gives a TLS certificate's names, "
-				    "and tls peers are not implemented yet", spec);
-	}
-	struct sl_peer *p = sl_world_peer(w, spec, err, sizeof(err));
+	struct sl_world_tls_opts to;
+	int have_opts = tls_opts(L, 3, spec, &to);
+	struct sl_peer *p = sl_world_tls_peer(w, spec, have_opts ? &to : NULL, err, sizeof(err));
 	if (!p)
 		return sl_lua_fail(L, "%s", err);
 	if (lua_isnoneornil(L, 2))

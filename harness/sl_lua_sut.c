@@ -14,6 +14,9 @@ static int l_send(lua_State *L)
 {
 	struct sl_world *w = sl_lua_world(L, "send");
 	luaL_checktype(L, 1, LUA_TTABLE);
+	if (strcmp(sl_world_role(w), "client"))
+		return sl_lua_fail(L, "send{}: the SUT is a %s here: it receives requests; send "
+			    "them with inject{}", sl_world_role(w));
 	const char *method = sl_lua_opt_str(L, 1, "method");
 	const char *uri = sl_lua_opt_str(L, 1, "uri");
 	if (!method)

@@ -1,11 +1,12 @@
 /* sl_peer.c: the SIP peer's core: server transactions, plans of steps per request, the
- * event log both ways; UDP lives here, TCP in sl_peer_tcp.c. */
+ * event log both ways; UDP lives here, TCP and TLS in sl_peer_tcp.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "sl_peer.h"
 #include "sl_peer_int.h"
 #include "sl_sipmsg.h"
+#include "sl_tls.h"
 
 #define MAX_RULES 32
 #define MAX_TXNS 4096     /* finished ones are recycled, oldest first */
@@ -80,6 +82,8 @@ struct sl_peer {
 	sl_peer_handler handler;
 	void *handler_arg;
 	enum sl_peer_mode mode;
+	enum sl_icmp_kind down;  /* != 0: unreachable (sl_peer_set_down) */
+	unsigned down_left;      /* > 0: reachable again after that many more bounces */
 };
 
 static void run_steps(struct txn *t);
@@ -188,6 +192,36 @@ void sl_peer_note_rst(struct sl_peer *p, const char *remote, const char *text)
 	e->fp[0].tcp_flags = 0x04;
 }
 
+void sl_peer_note_seg(struct sl_peer *p, const char *remote, const char *text, int rx,
+		      unsigned long long off)
+{
+	struct sl_event *e = sl_evlog_add(p->log, SL_EV_NOTE, sl_now_us());
+	if (!e)
+		return;
+	sl_evlog_str(&e->text, text);
+	sl_evlog_str(&e->transport, p->transport);
+	sl_evlog_str(&e->client, remote);
+	sl_evlog_str(&e->server, p->addr);
+	sl_fp_set(&e->fp[0], 6, rx ? remote : p->addr, rx ? p->addr : remote, "", 0);
+	e->fp[0].has_off = 1;
+	e->fp[0].off = off;
+}
+
+/* "host[:port]" of the top Via as written (an IPv6 host in brackets), or NULL. */
+static const char *via_sentby(const struct sl_sipmsg *m, char *buf, size_t len)
+{
+	const char *h = sl_sipmsg_via_host(m);
+	if (!h)
+		return NULL;
+	unsigned port = sl_sipmsg_via_port(m);
+	int v6 = strchr(h, ':') != NULL;
+	char ps[16] = "";
+	if (port)
+		snprintf(ps, sizeof(ps), ":%u", port);
+	snprintf(buf, len, "%s%s%s%s", v6 ? "[" : "", h, v6 ? "]" : "", ps);
+	return buf;
+}
+
 static void log_msg(struct sl_peer *p, enum sl_ev_kind kind, const struct sl_sipmsg *m,
 		    const char *remote, const char *data, size_t len, unsigned long long off,
 		    const char *error)
@@ -219,7 +253,10 @@ static void log_msg(struct sl_peer *p, enum sl_ev_kind kind, const struct sl_sip
 	sl_evlog_str(&e->branch, sl_sipmsg_via_branch(m));
 	sl_evlog_str(&e->cseq_method, sl_sipmsg_cseq_method(m));
 	sl_evlog_str(&e->from_tag, sl_sipmsg_from_tag(m));
+	sl_evlog_str(&e->to_tag, sl_sipmsg_to_tag(m));
 	sl_evlog_str(&e->via_transport, sl_sipmsg_via_transport(m));
+	char sb[SL_ADDRSTRLEN + 200];
+	sl_evlog_str(&e->via_sentby, via_sentby(m, sb, sizeof(sb)));
 	e->cseq = sl_sipmsg_cseq_num(m);
 }
 
@@ -231,27 +268,105 @@ void sl_peer_malformed(struct sl_peer *p, const char *remote, const char *data, 
 	log_msg(p, SL_EV_SIP_RX, NULL, remote, data, len, off, t);
 }
 
-static void send_now(struct sl_peer *p, const struct sl_route *r, const char *remote,
+static void log_sent(struct sl_peer *p, const char *remote, const char *data, size_t len,
+		     unsigned long long off)
+{
+	char err[128];
+	struct sl_sipmsg *m = NULL;
+	if (sl_sipmsg_parse(data, len, &m, err, sizeof(err)) == 0)
+		log_msg(p, SL_EV_SIP_TX, m, remote, data, len, off, NULL);
+	sl_sipmsg_free(m);
+}
+
+void sl_peer_sent(struct sl_peer *p, unsigned conn, const char *data, size_t len,
+		  unsigned long long off)
+{
+	log_sent(p, sl_ptcp_remote(p->tcp, conn), data, len, off);
+}
+
+/* The connection a response was to go over is gone: RFC 3263 section 5 (RFC 3261
+ * 18.2.2) has it sent to the top Via's sent-by, over a new connection. Our peers are
+ * the test's equipment and resolve nothing: a numeric sent-by only. On success r->conn
+ * is the new connection and *remote its address. */
+static int reconnect(struct sl_peer *p, struct sl_route *r, char *remote, size_t rlen,
+		     const char *data, size_t len)
+{
+	char text[768], err[200], sb[SL_ADDRSTRLEN + 200];
+	struct sl_sipmsg *m = NULL;
+	int rc = -ENOTCONN;
+	if (sl_sipmsg_parse(data, len, &m, err, sizeof(err)) < 0 || sl_sipmsg_is_request(m))
+		goto out;
+	const char *host = sl_sipmsg_via_host(m), *vt = sl_sipmsg_via_transport(m);
+	if (!host || !vt) {
+		snprintf(text, sizeof(text), "peer %s: the connection from %s is gone and the "
+			 "response has no usable Via; response dropped", p->spec, remote);
+		goto note;
+	}
+	int tls = !strcasecmp(vt, "TLS");
+	if (!tls && strcasecmp(vt, "TCP")) {
+		snprintf(text, sizeof(text), "peer %s: the connection from %s is gone and the Via "
+			 "transport is %s, which a %s peer does not speak; response dropped",
+			 p->spec, remote, vt, p->transport);
+		goto note;
+	}
+	unsigned port = sl_sipmsg_via_port(m);
+	char spec[SL_ADDRSTRLEN + 16], tp[8];
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	via_sentby(m, sb, sizeof(sb));
+	snprintf(spec, sizeof(spec), "%s%s%s:%u", strchr(host, ':') ? "[" : "", host,
+		 strchr(host, ':') ? "]" : "", port ? port : tls ? 5061 : 5060);
+	if (sl_addr_parse(spec, &ss, &sl, tp, err, sizeof(err)) < 0) {
+		snprintf(text, sizeof(text), "peer %s: the connection from %s is gone and the Via "
+			 "sent-by %s is a name: siploc's peers do not resolve names (RFC 3263 "
+			 "section 5 would: A/AAAA with a port, else SRV); response dropped",
+			 p->spec, remote, sb);
+		goto note;
+	}
+	unsigned conn = 0;
+	rc = sl_ptcp_connect(p->tcp, &ss, sl, tls, &conn, err, sizeof(err));
+	if (rc < 0) {
+		snprintf(text, sizeof(text), "peer %s: the connection from %s is gone; a new %s "
+			 "connection to the Via sent-by %s failed: %s; response dropped", p->spec,
+			 remote, tls ? "TLS" : "TCP", spec, err);
+		goto note;
+	}
+	snprintf(text, sizeof(text), "peer %s: the connection from %s is gone; the response "
+		 "goes over a new %s connection to the Via sent-by %s (RFC 3263 section 5)",
+		 p->spec, remote, tls ? "TLS" : "TCP", spec);
+	r->conn = conn;
+	snprintf(remote, rlen, "%s", sl_ptcp_remote(p->tcp, conn));
+note:
+	sl_peer_note(p, text);
+out:
+	sl_sipmsg_free(m);
+	return rc;
+}
+
+static void send_now(struct sl_peer *p, struct sl_route *r, char *remote, size_t rlen,
 		     const char *data, size_t len)
 {
 	unsigned long long off = 0;
 	int rc = 0;
-	if (r->conn)
+	if (r->conn) {
 		rc = sl_ptcp_send(p->tcp, r->conn, data, len, &off);
-	else if (sendto(p->fd, data, len, 0, (const void *)&r->sa, r->salen) < 0)
+		if (rc == -ENOTCONN && reconnect(p, r, remote, rlen, data, len) == 0)
+			rc = sl_ptcp_send(p->tcp, r->conn, data, len, &off);
+		if (rc == 1)
+			return;     /* logged when it goes out */
+	} else if (sendto(p->fd, data, len, 0, (const void *)&r->sa, r->salen) < 0) {
 		rc = -errno;
+	}
 	if (rc < 0) {
+		if (rc == -ENOTCONN)
+			return;     /* reconnect() said why */
 		char t[512];
 		snprintf(t, sizeof(t), "peer %s: send to %s failed: %s", p->spec, remote,
 			 rc == -ENOTCONN ? "the connection is gone" : strerror(-rc));
 		sl_peer_note(p, t);
 		return;
 	}
-	char err[128];
-	struct sl_sipmsg *m = NULL;
-	if (sl_sipmsg_parse(data, len, &m, err, sizeof(err)) == 0)
-		log_msg(p, SL_EV_SIP_TX, m, remote, data, len, off, NULL);
-	sl_sipmsg_free(m);
+	log_sent(p, remote, data, len, off);
 }
 
 static void respond(struct txn *t, int code, const char *headers)
@@ -275,18 +390,20 @@ static void respond(struct txn *t, int code, const char *headers)
 	}
 	if (code >= 200)
 		t->answered = 1;
-	send_now(p, &t->route, t->remote, buf, (size_t)n);
+	send_now(p, &t->route, t->remote, sizeof(t->remote), buf, (size_t)n);
 }
 
-static void forge_icmp(struct txn *t, enum sl_icmp_kind kind)
+/* An ICMP unreachable of kind for the datagram raw that came from sa (remote). */
+static void forge_icmp_to(struct sl_peer *p, enum sl_icmp_kind kind,
+			  const struct sockaddr_storage *sa, const char *remote, const char *raw,
+			  size_t raw_len)
 {
-	struct sl_peer *p = t->p;
 	unsigned char msg[1400];
 	size_t n = sizeof(msg);
 	static const char *const names[] = { "?", "port", "host", "net" };
 	char text[512];
-	int rc = sl_net_icmp_unreach(kind, (void *)&p->ss, (void *)&t->route.sa, t->raw,
-				     t->raw_len, msg, &n);
+	int rc = sl_net_icmp_unreach(kind, (void *)&p->ss, (const void *)sa, raw, raw_len, msg,
+				     &n);
 	if (rc < 0) {
 		snprintf(text, sizeof(text), "peer %s: cannot forge ICMP %s unreachable: %s",
 			 p->spec, names[kind], strerror(-rc));
@@ -297,7 +414,7 @@ static void forge_icmp(struct txn *t, enum sl_icmp_kind kind)
 	if (!e)
 		return;
 	/* ICMP carries no ports: the fingerprint's addresses end in :0. */
-	struct sockaddr_storage a = p->ss, b = t->route.sa;
+	struct sockaddr_storage a = p->ss, b = *sa;
 	if (a.ss_family == AF_INET6) {
 		((struct sockaddr_in6 *)&a)->sin6_port = 0;
 		((struct sockaddr_in6 *)&b)->sin6_port = 0;
@@ -309,12 +426,17 @@ static void forge_icmp(struct txn *t, enum sl_icmp_kind kind)
 	sl_addr_fmt((void *)&a, src, sizeof(src));
 	sl_addr_fmt((void *)&b, dst, sizeof(dst));
 	snprintf(text, sizeof(text), "peer %s: ICMP %s unreachable to %s", p->spec, names[kind],
-		 t->remote);
+		 remote);
 	sl_evlog_str(&e->text, text);
 	sl_evlog_str(&e->transport, a.ss_family == AF_INET6 ? "icmpv6" : "icmp");
-	sl_evlog_str(&e->client, t->remote);
+	sl_evlog_str(&e->client, remote);
 	sl_evlog_str(&e->server, p->addr);
 	sl_fp_set(&e->fp[0], a.ss_family == AF_INET6 ? 58 : 1, src, dst, msg, n);
+}
+
+static void forge_icmp(struct txn *t, enum sl_icmp_kind kind)
+{
+	forge_icmp_to(t->p, kind, &t->route.sa, t->remote, t->raw, t->raw_len);
 }
 
 static void on_step_timer(void *arg)
@@ -340,7 +462,7 @@ static void on_rtx_timer(void *arg)
 		t->await_ack = 0;
 		return;
 	}
-	send_now(p, &t->route, t->remote, t->resp, t->resp_len);
+	send_now(p, &t->route, t->remote, sizeof(t->remote), t->resp, t->resp_len);
 	t->rtx_total += t->rtx_s;
 	t->rtx_s = t->rtx_s * 2 < T2_S ? t->rtx_s * 2 : T2_S;
 	sl_timer_start(p->loop, sl_clock_wall_us(p->clk, t->rtx_s), on_rtx_timer, t, &t->timer);
@@ -460,8 +582,11 @@ static void bad_request(struct sl_peer *p, const struct sl_sipmsg *m, const stru
 	char buf[4096], reason[120];
 	snprintf(reason, sizeof(reason), "Bad Request (%s)", why);
 	int n = sl_sipmsg_build_response(m, 400, reason, "sl400", NULL, buf, sizeof(buf));
+	struct sl_route rr = *r;
+	char rem[SL_ADDRSTRLEN];
+	snprintf(rem, sizeof(rem), "%s", remote);
 	if (n > 0 && sl_sipmsg_via_host(m))
-		send_now(p, r, remote, buf, (size_t)n);
+		send_now(p, &rr, rem, sizeof(rem), buf, (size_t)n);
 }
 
 static void on_request(struct sl_peer *p, struct sl_sipmsg *m, const struct sl_route *r,
@@ -489,8 +614,11 @@ static void on_request(struct sl_peer *p, struct sl_sipmsg *m, const struct sl_r
 	struct txn *t = find_txn(p, branch, method);
 	if (t) {
 		/* Retransmission: the same answer again (or the same ICMP), or silence again. */
+		struct sl_route rr = *r;
+		char rem[SL_ADDRSTRLEN];
+		snprintf(rem, sizeof(rem), "%s", remote);
 		if (t->resp)
-			send_now(p, r, remote, t->resp, t->resp_len);
+			send_now(p, &rr, rem, sizeof(rem), t->resp, t->resp_len);
 		else if (t->done && t->final == SL_B_ICMP)
 			forge_icmp(t, t->plan.step[t->step - 1].icmp);
 		sl_sipmsg_free(m);
@@ -585,6 +713,17 @@ void sl_peer_input(struct sl_peer *p, const struct sl_route *r, const char *data
 		return;
 	}
 	log_msg(p, SL_EV_SIP_RX, m, remote, data, len, off, NULL);
+	if (p->down && !r->conn) {
+		/* Unreachable: whatever arrives (a request or a response) bounces. */
+		sl_evlog_get(p->log, sl_evlog_count(p->log) - 1)->bounced = 1;
+		forge_icmp_to(p, p->down, &r->sa, remote, data, len);
+		sl_sipmsg_free(m);
+		if (p->down_left && --p->down_left == 0) {
+			char err[160];
+			sl_peer_set_down(p, 0, 0, err, sizeof(err));
+		}
+		return;
+	}
 	/* Responses to a peer are not expected in client scenarios; logged only. */
 	if (sl_sipmsg_is_request(m))
 		on_request(p, m, r, remote, data, len);
@@ -616,11 +755,6 @@ int sl_peer_new(struct sl_peer **pp, struct sl_loop *loop, struct sl_evlog *log,
 	int rc = sl_addr_parse(spec, &ss, &slen, tp, err, errlen);
 	if (rc < 0)
 		return rc;
-	if (!strcmp(tp, "tls")) {
-		snprintf(err, errlen, "peer %s: tls peers are not implemented yet (udp and tcp are)",
-			 spec);
-		return -ENOTSUP;
-	}
 	if (!sl_net_test_addr((void *)&ss)) {
 		snprintf(err, errlen, "peer %s: peers live on 127.0.0.0/8, ::1 or fd00::/64 only",
 			 spec);
@@ -646,8 +780,8 @@ int sl_peer_new(struct sl_peer **pp, struct sl_loop *loop, struct sl_evlog *log,
 		rc = -ENOMEM;
 		goto fail;
 	}
-	if (!strcmp(tp, "tcp")) {
-		rc = sl_ptcp_new(&p->tcp, p, loop, &ss, slen, err, errlen);
+	if (strcmp(tp, "udp")) {
+		rc = sl_ptcp_new(&p->tcp, p, loop, &ss, slen, !strcmp(tp, "tls"), err, errlen);
 		if (rc < 0)
 			goto fail;
 		*pp = p;
@@ -771,6 +905,12 @@ int sl_peer_on(struct sl_peer *p, const char *method, const struct sl_behaviour 
 	return sl_peer_plan(p, method, 0, &pl, err, sizeof(err));
 }
 
+void sl_peer_set_tls(struct sl_peer *p, struct sl_tls_id *id, struct sl_tls *tls)
+{
+	if (p->tcp)
+		sl_ptcp_set_tls(p->tcp, id, tls);
+}
+
 void sl_peer_set_handler(struct sl_peer *p, sl_peer_handler fn, void *arg)
 {
 	p->handler = fn;
@@ -802,6 +942,27 @@ int sl_peer_mode(struct sl_peer *p, enum sl_peer_mode mode, char *err, size_t er
 		sl_peer_note(p, text);
 	}
 	return rc;
+}
+
+int sl_peer_set_down(struct sl_peer *p, enum sl_icmp_kind kind, unsigned bounces, char *err,
+		     size_t errlen)
+{
+	char text[512];
+	static const char *const names[] = { "reachable again", "port", "host", "net" };
+	if (p->tcp) {
+		int rc = sl_peer_mode(p, kind ? SL_PEER_REFUSE : SL_PEER_LISTEN, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	p->down = kind;
+	p->down_left = kind ? bounces : 0;
+	if (kind)
+		snprintf(text, sizeof(text), "peer %s: unreachable (%s)", p->spec,
+			 p->tcp ? "connections refused" : names[kind]);
+	else
+		snprintf(text, sizeof(text), "peer %s: %s", p->spec, names[0]);
+	sl_peer_note(p, text);
+	return 0;
 }
 
 void sl_peer_finish(struct sl_peer *p)

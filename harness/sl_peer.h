@@ -1,7 +1,8 @@
-/* sl_peer.h: a scripted SIP peer on one address:port/transport (udp, tcp) of the worker's
- * namespace.
+/* sl_peer.h: a scripted SIP peer on one address:port/transport (udp, tcp, tls) of the
+ * worker's namespace.
  * Promises: every message it receives or sends is logged (parsed fields, fingerprint;
- * for TCP the stream offset of the message's first byte); ICMP it forges and resets it
+ * for TCP the stream offset of the message's first byte, for TLS that of the record
+ * carrying it); TLS handshakes, their failures and closures are noted; ICMP it forges and resets it
  * sends are logged as notes with a fingerprint; a retransmitted request gets the last
  * response it got (RFC 3261 17.2); ACKs for non-2xx are absorbed; a CANCEL gets 200 and
  * its INVITE 487; malformed input is logged, answered 400 when it is a request we can
@@ -15,6 +16,8 @@ struct sl_loop;
 struct sl_evlog;
 struct sl_clock;
 struct sl_peer;
+struct sl_tls;
+struct sl_tls_id;
 
 enum sl_bkind {
 	SL_B_REPLY = 1,   /* a response; 1xx keeps the plan going, >= 200 ends it */
@@ -70,10 +73,20 @@ int sl_peer_on(struct sl_peer *p, const char *method, const struct sl_behaviour 
  * a final one, a provisional 100 after another provisional is fine). */
 int sl_peer_plan(struct sl_peer *p, const char *method, unsigned nth, const struct sl_plan *pl,
 		 char *err, size_t errlen);
+/* A tls peer's certificate (id) and the TLS context for connections it opens to deliver
+ * a response (RFC 3263 section 5); both must outlive the peer. Until then a tls peer
+ * closes the connections it accepts. No-op on udp peers. */
+void sl_peer_set_tls(struct sl_peer *p, struct sl_tls_id *id, struct sl_tls *tls);
 /* A handler asked first for every new request (NULL: none). */
 void sl_peer_set_handler(struct sl_peer *p, sl_peer_handler fn, void *arg);
 /* Changes the port's mode (tcp only). Returns 0 or -errno with the reason in err. */
 int sl_peer_mode(struct sl_peer *p, enum sl_peer_mode mode, char *err, size_t errlen);
+/* Makes the peer's address unreachable (kind != 0): every UDP datagram that arrives there,
+ * request or response, is logged and answered with a forged ICMP unreachable of kind and
+ * nothing else; a TCP peer refuses connections. bounces > 0 (udp): back to its plans after
+ * that many datagrams bounced. kind 0: back to its plans now. */
+int sl_peer_set_down(struct sl_peer *p, enum sl_icmp_kind kind, unsigned bounces, char *err,
+		     size_t errlen);
 /* End of the scenario: logs a note for every 2xx to INVITE that never got its ACK. */
 void sl_peer_finish(struct sl_peer *p);
 
@@ -83,7 +96,7 @@ const char *sl_peer_spec(const struct sl_peer *p);
 const char *sl_peer_addr(const struct sl_peer *p);
 const char *sl_peer_transport(const struct sl_peer *p);
 
-/* Checks a plan against a transport ("udp", "tcp"): 0 or -EINVAL with the reason. */
+/* Checks a plan against a transport ("udp", "tcp", "tls"): 0 or -EINVAL with the reason. */
 int sl_plan_check(const struct sl_plan *pl, const char *transport, char *err, size_t errlen);
 
 #endif

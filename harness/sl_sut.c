@@ -323,12 +323,16 @@ int sl_sut_start(struct sl_sut **sp, struct sl_loop *loop, struct sl_clock *clk,
 	rc |= send_line(s, "cfg dns_addr %s", cfg->dns_addr);
 	rc |= send_line(s, "cfg dns_port %u", cfg->dns_port);
 	rc |= send_line(s, "cfg bind_addr %s", cfg->bind_addr);
+	if (cfg->bind_addr6)
+		rc |= send_line(s, "cfg bind_addr6 %s", cfg->bind_addr6);
 	rc |= send_line(s, "cfg caps %u", cfg->caps_wanted);
 	rc |= send_line(s, "cfg t1 %u", cfg->t1_ms);
 	rc |= send_line(s, "cfg timer_b %u", cfg->timer_b_ms);
 	rc |= send_line(s, "cfg timer_f %u", cfg->timer_f_ms);
 	rc |= send_line(s, "cfg workdir %s", cfg->workdir);
 	rc |= send_line(s, "cfg seed %u", cfg->seed);
+	rc |= send_line(s, "cfg role %s", cfg->role ? cfg->role : "client");
+	rc |= send_line(s, "cfg listen %u", cfg->listen_port ? cfg->listen_port : 5060);
 	if (cfg->tls_ca_file)
 		rc |= send_line(s, "cfg ca %s", cfg->tls_ca_file);
 	if (cfg->exec_cmd)

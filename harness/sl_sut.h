@@ -20,10 +20,13 @@ struct sl_sut_cfg {
 	const char *dns_addr;
 	uint16_t dns_port;
 	const char *bind_addr;
+	const char *bind_addr6;   /* NULL: the SUT gets no IPv6 address */
 	unsigned caps_wanted, t1_ms, timer_b_ms, timer_f_ms, seed;
 	const char *tls_ca_file;
 	double open_timeout_s;    /* wall seconds to wait for hello/opened */
 	const char *exec_cmd;     /* exec adapter: command template (one line), or NULL */
+	const char *role;         /* client | stateless-proxy | server (NULL: client) */
+	uint16_t listen_port;     /* where the SUT listens at bind_addr (0: 5060) */
 };
 
 struct sl_sut_hooks {

@@ -1,4 +1,5 @@
 /* sl_world.c: one scenario's world: fake DNS, peers, clock, capture, SUT, recorded checks. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ldns/ldns.h>
 #include <stdio.h>
@@ -14,7 +15,11 @@
 #include "sl_clock.h"
 #include "sl_evlog.h"
 #include "sl_loop.h"
+#include "sl_netfault.h"
 #include "sl_sut.h"
+#include "sl_uac.h"
+#include "sl_tls.h"
+#include "sl_tls_names.h"
 #include "sl_world.h"
 #include "sut_adapter.h"
 
@@ -22,6 +27,9 @@
 #define DNS_ADDR "127.0.0.1"
 #define DNS_PORT 53
 #define SUT_ADDR "127.0.0.1"
+#define SUT_PORT 5060 /* where the SUT listens in the proxy and server roles */
+/* The SUT's IPv6 source, on lo like every test address: only for scenarios needing ipv6. */
+#define SUT_ADDR6 "fd00::1"
 
 #define MAX_HOOKS 64
 
@@ -33,6 +41,16 @@ struct at_hook {
 	int armed;
 	struct sl_world *w;
 	struct sl_timer *timer;
+};
+
+/* A tls peer's certificate: what the scenario asked, and what was made at the start. */
+struct peer_tls {
+	int is_tls;
+	char **names;          /* the scenario's names, or NULL: from the zone */
+	size_t nnames;
+	enum sl_tls_cert cert;
+	int abort_handshake;
+	struct sl_tls_id *id;
 };
 
 struct rec_check {
@@ -54,7 +72,11 @@ struct sl_world {
 	struct sl_capture *cap;
 	struct sl_sut *sut;
 	struct sl_peer *peers[MAX_PEERS];
+	struct peer_tls ptls[MAX_PEERS];
 	size_t npeers;
+	struct sl_uac *uac;            /* inject{}: created on first use */
+	struct sl_tls *tls;            /* the test CA, made at the start if a peer is tls */
+	char ca_path[4200];
 	struct rec_check *checks;
 	size_t nchecks;
 	/* metadata */
@@ -185,8 +207,14 @@ void sl_world_free(struct sl_world *w)
 		if (w->hooks[i].timer)
 			sl_timer_cancel(w->loop, w->hooks[i].timer);
 	sl_sut_free(w->sut);
-	for (size_t i = 0; i < w->npeers; i++)
+	sl_uac_free(w->uac);
+	for (size_t i = 0; i < w->npeers; i++) {
 		sl_peer_free(w->peers[i]);
+		sl_tls_id_free(w->ptls[i].id);
+		sl_tls_names_free(w->ptls[i].names, w->ptls[i].nnames);
+		free(w->ptls[i].names);
+	}
+	sl_tls_free(w->tls);
 	fdns_server_free(w->dns);
 	sl_capture_free(w->cap);
 	fdns_zone_free(w->zone);
@@ -267,17 +295,145 @@ int sl_world_zone_text(struct sl_world *w, const char *text, const char *origin,
 	return fdns_zone_load_text(w->zone, text, origin, 3600, file, line, err, errlen);
 }
 
-struct sl_peer *sl_world_peer(struct sl_world *w, const char *spec, char *err, size_t errlen)
+/* "127.0.0.2" / "fd00::2" and "5061" of a peer, for file names. */
+static void peer_file(const struct sl_peer *p, const char *dir, const char *ext, char *buf,
+		      size_t len)
+{
+	char a[SL_ADDRSTRLEN];
+	const char *s = sl_peer_addr(p);
+	snprintf(a, sizeof(a), "%s", s[0] == '[' ? s + 1 : s);
+	char *colon = strrchr(a, ':');
+	if (colon)
+		*colon = '-';
+	char *br = strchr(a, ']');
+	if (br)
+		memmove(br, br + 1, strlen(br));
+	snprintf(buf, len, "%s/tls-%s.%s", dir, a, ext);
+}
+
+/* The certificate of tls peer i, with the zone as it is now. */
+static int peer_tls_setup(struct sl_world *w, size_t i, char *err, size_t errlen)
+{
+	struct peer_tls *pt = &w->ptls[i];
+	struct sl_peer *p = w->peers[i];
+	char *zn[32];
+	size_t nz = 0;
+	const char *const *names = (const char *const *)pt->names;
+	size_t n = pt->nnames;
+	int rc;
+	if (!pt->names) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		char tp[8];
+		rc = sl_addr_parse(sl_peer_spec(p), &ss, &sl, tp, err, errlen);
+		if (rc == 0)
+			rc = sl_tls_names(w->zone, (void *)&ss, zn, 32, &nz);
+		if (rc < 0) {
+			snprintf(err, errlen, "peer %s: certificate names: %s", sl_peer_spec(p),
+				 strerror(-rc));
+			return rc;
+		}
+		names = (const char *const *)zn;
+		n = nz;
+	}
+	char e2[256];
+	rc = sl_tls_id_new(&pt->id, w->tls, names, n, pt->cert, pt->abort_handshake, e2,
+			   sizeof(e2));
+	sl_tls_names_free(zn, nz);
+	if (rc < 0) {
+		snprintf(err, errlen, "peer %s: %s", sl_peer_spec(p), e2);
+		return rc;
+	}
+	char cert[4300], key[4300], san[1024], text[6000];
+	peer_file(p, w->o.workdir, "pem", cert, sizeof(cert));
+	peer_file(p, w->o.workdir, "key", key, sizeof(key));
+	rc = sl_tls_id_write(pt->id, cert, key, e2, sizeof(e2));
+	if (rc < 0) {
+		snprintf(err, errlen, "peer %s: %s", sl_peer_spec(p), e2);
+		return rc;
+	}
+	sl_peer_set_tls(p, pt->id, w->tls);
+	static const char *const kinds[] = { "valid", "for the wrong name", "expired",
+					     "from an untrusted CA" };
+	sl_tls_id_describe(pt->id, san, sizeof(san));
+	snprintf(text, sizeof(text), "peer %s: certificate %s (%s%s), %s", sl_peer_spec(p), san,
+		 kinds[pt->cert], pt->abort_handshake ? ", handshakes aborted" : "", cert);
+	sl_world_note(w, text);
+	return 0;
+}
+
+/* The test CA and every tls peer's certificate; the SUT gets the CA's file. */
+static int tls_start(struct sl_world *w, char *err, size_t errlen)
+{
+	int any = 0;
+	for (size_t i = 0; i < w->npeers; i++)
+		any |= w->ptls[i].is_tls;
+	if (!any)
+		return 0;
+	int rc = sl_tls_new(&w->tls, err, errlen);
+	if (rc < 0)
+		return rc;
+	snprintf(w->ca_path, sizeof(w->ca_path), "%s/tls-ca.pem", w->o.workdir);
+	rc = sl_tls_write_ca(w->tls, w->ca_path, err, errlen);
+	for (size_t i = 0; i < w->npeers && rc == 0; i++)
+		if (w->ptls[i].is_tls)
+			rc = peer_tls_setup(w, i, err, errlen);
+	return rc;
+}
+
+struct sl_peer *sl_world_tls_peer(struct sl_world *w, const char *spec,
+				  const struct sl_world_tls_opts *o, char *err, size_t errlen)
 {
 	if (w->npeers == MAX_PEERS) {
 		snprintf(err, errlen, "more than %d peers", MAX_PEERS);
 		return NULL;
 	}
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char tp[8];
+	if (sl_addr_parse(spec, &ss, &sl, tp, err, errlen) < 0)
+		return NULL;
+	if (strcmp(tp, "tls") && o) {
+		snprintf(err, errlen, "peer %s: names, cert and handshake fit tls peers only", spec);
+		return NULL;
+	}
 	struct sl_peer *p = NULL;
 	if (sl_peer_new(&p, w->loop, w->log, w->clk, spec, err, errlen) < 0)
 		return NULL;
+	size_t i = w->npeers;
+	struct peer_tls *pt = &w->ptls[i];
+	memset(pt, 0, sizeof(*pt));
 	w->peers[w->npeers++] = p;
-	return p;
+	pt->is_tls = !strcmp(tp, "tls");
+	if (o) {
+		pt->cert = o->cert;
+		pt->abort_handshake = o->abort_handshake;
+		if (o->names) {
+			pt->names = calloc(o->nnames ? o->nnames : 1, sizeof(char *));
+			for (size_t k = 0; pt->names && k < o->nnames; k++)
+				if ((pt->names[k] = strdup(o->names[k])))
+					pt->nnames++;
+			if (!pt->names || pt->nnames != o->nnames) {
+				snprintf(err, errlen, "out of memory");
+				return NULL;
+			}
+		}
+	}
+	if (!pt->is_tls || !w->started)
+		return p;
+	/* Declared after the start: the zone is what it is now. */
+	if (!w->tls) {
+		if (sl_tls_new(&w->tls, err, errlen) < 0)
+			return NULL;
+		sl_world_note(w, "a tls peer declared after the start: the SUT was given no CA "
+			      "file (declare tls peers before the first send/advance)");
+	}
+	return peer_tls_setup(w, i, err, errlen) < 0 ? NULL : p;
+}
+
+struct sl_peer *sl_world_peer(struct sl_world *w, const char *spec, char *err, size_t errlen)
+{
+	return sl_world_tls_peer(w, spec, NULL, err, errlen);
 }
 
 static unsigned caps_needed(const struct sl_world *w, char *missing, size_t len)
@@ -309,6 +465,16 @@ static unsigned caps_needed(const struct sl_world *w, char *missing, size_t len)
 		}
 	}
 	return caps;
+}
+
+static int needs(const struct sl_world *w, const char *what)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(w->needs, i, v)
+		if (!strcmp(json_string_value(v), what))
+			return 1;
+	return 0;
 }
 
 static void fire_hook(void *arg)
@@ -411,14 +577,31 @@ int sl_world_start(struct sl_world *w, char *err, size_t errlen)
 			     err, errlen);
 	if (rc < 0)
 		return rc;
+	const char *bind6 = NULL;
+	if (needs(w, "ipv6")) {
+		struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+		char e6[256] = "not an IPv6 address";
+		if (inet_pton(AF_INET6, SUT_ADDR6, &a6.sin6_addr) != 1 ||
+		    sl_net_add_ula((void *)&a6, e6, sizeof(e6)) < 0) {
+			snprintf(err, errlen, "the SUT's IPv6 address %s: %s", SUT_ADDR6, e6);
+			return -EIO;
+		}
+		bind6 = SUT_ADDR6;
+	}
+	rc = tls_start(w, err, errlen);
+	if (rc < 0)
+		return rc;
 	struct sl_sut_cfg cfg = {
 		.runner = w->o.runner, .adapter = w->o.adapter, .workdir = w->o.workdir,
 		.dns_addr = DNS_ADDR, .dns_port = DNS_PORT, .bind_addr = SUT_ADDR,
+		.bind_addr6 = bind6,
 		.caps_wanted = SUT_CAP_UDP | SUT_CAP_TCP | SUT_CAP_TLS | SUT_CAP_IPV6 |
 			       SUT_CAP_CANCEL,
 		.t1_ms = (unsigned)(w->t1_s * 1000), .timer_b_ms = (unsigned)(64 * w->t1_s * 1000),
 		.timer_f_ms = (unsigned)(64 * w->t1_s * 1000), .seed = w->o.seed,
 		.open_timeout_s = 10, .exec_cmd = w->o.exec_cmd,
+		.role = w->role, .listen_port = SUT_PORT,
+		.tls_ca_file = w->tls ? w->ca_path : NULL,
 	};
 	struct sl_sut_hooks hooks = { sut_done, sut_log, sut_died, w };
 	rc = sl_sut_start(&w->sut, w->loop, w->clk, &cfg, &hooks, err, errlen);
@@ -555,6 +738,72 @@ int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_
 	w->pending_id = 0;
 	*status = w->pending_status;
 	/* Let ACKs and late retransmissions land before the scenario looks. */
+	return settle(w, 2 * w->t1_s, err, errlen);
+}
+
+const char *sl_world_role(const struct sl_world *w)
+{
+	return w->role ? w->role : "client";
+}
+
+const char *sl_world_sut_addr(const struct sl_world *w)
+{
+	(void)w;
+	static char a[32];
+	snprintf(a, sizeof(a), "%s:%d", SUT_ADDR, SUT_PORT);
+	return a;
+}
+
+double sl_world_t1(const struct sl_world *w)
+{
+	return w->t1_s;
+}
+
+struct sl_peer *sl_world_find_peer(struct sl_world *w, const char *spec)
+{
+	for (size_t i = 0; i < w->npeers; i++)
+		if (!strcmp(sl_peer_spec(w->peers[i]), spec))
+			return w->peers[i];
+	return NULL;
+}
+
+struct sl_uac *sl_world_uac(struct sl_world *w, char *err, size_t errlen)
+{
+	if (!w->uac && sl_uac_new(&w->uac, w->loop, w->log, w->clk, w->t1_s, w->o.seed) < 0)
+		snprintf(err, errlen, "out of memory");
+	return w->uac;
+}
+
+int sl_world_wait(struct sl_world *w, int (*done)(void *arg), void *arg, double sut_s,
+		  char *err, size_t errlen)
+{
+	int rc = sl_world_start(w, err, errlen);
+	if (rc < 0)
+		return rc;
+	uint64_t until = sl_now_us() + sl_clock_wall_us(w->clk, sut_s);
+	for (;;) {
+		if (done(arg))
+			return 1;
+		if (w->sut_dead[0]) {
+			char tail[512];
+			sl_sut_stderr_tail(w->sut, tail, sizeof(tail));
+			snprintf(err, errlen, "%s%s%s", w->sut_dead, tail[0] ? "; stderr: " : "", tail);
+			return -EPIPE;
+		}
+		if (sl_now_us() > w->deadline_us) {
+			snprintf(err, errlen, "watchdog: wall time exceeded %g s", w->o.timeout_s);
+			return -ETIMEDOUT;
+		}
+		if (sl_now_us() >= until)
+			return 0;
+		if ((rc = guard(w, err, errlen)) < 0)
+			return rc;
+		sl_loop_run_once(w->loop, 2);
+	}
+}
+
+int sl_world_settle(struct sl_world *w, char *err, size_t errlen)
+{
 	return settle(w, 2 * w->t1_s, err, errlen);
 }
 
@@ -744,8 +993,11 @@ static void write_log(struct sl_world *w)
 				fprintf(f, " %s %s", e->method, e->uri);
 			else
 				fprintf(f, " %d (%s)", e->status, e->cseq_method ? e->cseq_method : "");
-			fprintf(f, " branch=%s call-id=%s cseq=%lu", e->branch ? e->branch : "-",
-				e->call_id ? e->call_id : "-", e->cseq);
+			fprintf(f, " branch=%s call-id=%s cseq=%lu via=%s/%s%s", e->branch ? e->branch : "-",
+				e->call_id ? e->call_id : "-", e->cseq,
+				e->via_transport ? e->via_transport : "-",
+				e->via_sentby ? e->via_sentby : "-",
+				e->bounced ? " (unreachable: bounced)" : "");
 			break;
 		case SL_EV_SUT_REQ:
 			fprintf(f, " request %u: %s %s", e->req_id, e->method, e->uri);
@@ -816,11 +1068,15 @@ static json_t *events_json(const struct sl_world *w)
 		set_str(o, "uri", e->uri);
 		set_str(o, "branch", e->branch);
 		set_str(o, "call_id", e->call_id);
+		set_str(o, "via_transport", e->via_transport);
+		set_str(o, "via_sentby", e->via_sentby);
 		if (e->cseq_method) {
 			json_object_set_new(o, "cseq", json_integer((json_int_t)e->cseq));
 			set_str(o, "cseq_method", e->cseq_method);
 		}
 		set_str(o, "text", e->text);
+		if (e->bounced)
+			json_object_set_new(o, "bounced", json_true());
 		json_t *fr = json_array();
 		for (int k = 0; k < 2; k++)
 			if (e->fp[k].frame)
@@ -834,7 +1090,7 @@ static json_t *events_json(const struct sl_world *w)
 json_t *sl_world_finish(struct sl_world *w, const char *reason, int not_run)
 {
 	char err[512], why[512];
-	json_t *pcap = json_null();
+	json_t *pcap = json_null(), *keylog = NULL;
 	if (w->started && !not_run)
 		settle(w, 2 * w->t1_s, why, sizeof(why));
 	/* A guard that fired where nobody could unwind (the last settle, a peer's callback)
@@ -869,6 +1125,23 @@ json_t *sl_world_finish(struct sl_world *w, const char *reason, int not_run)
 			pcap = json_string(rel);
 		}
 	}
+	size_t klen = 0;
+	if (w->tls && (sl_tls_keylog(w->tls, &klen), klen)) {
+		/* pcap/<id>.keys next to pcap/<id>.pcap: tshark -o tls.keylog_file: reads it. */
+		char kp[4300];
+		size_t n = strlen(w->o.pcap_path);
+		if (n > 5 && !strcmp(w->o.pcap_path + n - 5, ".pcap"))
+			n -= 5;
+		snprintf(kp, sizeof(kp), "%.*s.keys", (int)n, w->o.pcap_path);
+		if (sl_tls_write_keylog(w->tls, kp, err, sizeof(err)) == 0) {
+			const char *base = strrchr(kp, '/');
+			char rel[4400];
+			snprintf(rel, sizeof(rel), "pcap/%s", base ? base + 1 : kp);
+			keylog = json_string(rel);
+		} else {
+			sl_world_note(w, err);
+		}
+	}
 	fill_times(w);
 	if (!reason && !not_run) {
 		invariants(w);
@@ -895,6 +1168,10 @@ json_t *sl_world_finish(struct sl_world *w, const char *reason, int not_run)
 			      "sut_time_s", sut_s, "seed", (json_int_t)w->o.seed);
 	if (r)
 		json_object_set_new(r, "events", events_json(w));
+	if (r && keylog)
+		json_object_set_new(r, "keylog", keylog);
+	else
+		json_decref(keylog);
 	if (r && w->sut) {
 		json_object_set_new(r, "sut", json_pack("{s:s, s:s}", "name", sl_sut_name(w->sut),
 							"version", sl_sut_version(w->sut)));

@@ -12,6 +12,7 @@
 
 #include "sl_check.h"
 #include "sl_peer.h"
+#include "sl_tls.h"
 
 struct sl_world;
 struct sl_evlog;
@@ -45,6 +46,17 @@ double sl_world_timeout(const struct sl_world *w);
 int sl_world_zone_text(struct sl_world *w, const char *text, const char *origin,
 		       const char *file, int line, char *err, size_t errlen);
 struct sl_peer *sl_world_peer(struct sl_world *w, const char *spec, char *err, size_t errlen);
+/* The certificate of a tls peer: names (NULL: from the zone, as sl_tls_names.h says) and
+ * the faults. The world makes the test CA (work/<id>/tls-ca.pem, given to the SUT as its
+ * CA file) and the certificates (work/<id>/tls-ADDR-PORT.pem/.key) when it starts. */
+struct sl_world_tls_opts {
+	const char *const *names;
+	size_t nnames;
+	enum sl_tls_cert cert;
+	int abort_handshake;
+};
+struct sl_peer *sl_world_tls_peer(struct sl_world *w, const char *spec,
+				  const struct sl_world_tls_opts *o, char *err, size_t errlen);
 
 /* Starts DNS, capture and SUT if not yet. Returns 0, -EAGAIN when the scenario cannot
  * run here (reason in err: not-run), or another -errno (error). */
@@ -84,6 +96,23 @@ int sl_world_at(struct sl_world *w, double t, void (*fn)(void *arg), void *arg);
  * registration order; for extensions that need the live server. */
 int sl_world_on_start(struct sl_world *w, void (*fn)(void *arg, struct sl_world *w),
 		      void *arg);
+
+/* For the roles where the SUT receives requests (sl_lua_uac.c). */
+const char *sl_world_role(const struct sl_world *w);
+/* "127.0.0.1:5060": where the SUT listens in the proxy and server roles. */
+const char *sl_world_sut_addr(const struct sl_world *w);
+double sl_world_t1(const struct sl_world *w);
+/* The peer declared at spec ("127.0.0.2:5060/udp", normalised), or NULL. */
+struct sl_peer *sl_world_find_peer(struct sl_world *w, const char *spec);
+/* The harness UAC (sl_uac.h), created on first use; NULL with the reason in err. */
+struct sl_uac *sl_world_uac(struct sl_world *w, char *err, size_t errlen);
+/* Starts the world if needed, then runs it until done(arg) returns non-zero or sut_s SUT
+ * seconds have passed. Returns 1 (done), 0 (time up), or -errno (the SUT died, the wall
+ * watchdog fired) with the reason in err. */
+int sl_world_wait(struct sl_world *w, int (*done)(void *arg), void *arg, double sut_s,
+		  char *err, size_t errlen);
+/* Lets the network settle for 2*T1 of SUT time, as after send{}. */
+int sl_world_settle(struct sl_world *w, char *err, size_t errlen);
 
 /* Ends the scenario: verdict is "pass"/"fail" (from the checks) unless reason is given
  * (then "error", or "not-run" when not_run). Writes pcap and log; returns the scenario's

@@ -264,6 +264,10 @@ static size_t rows(struct cols *c, const json_t *evs, struct row *r, size_t cap)
 				size_t l = strlen(w.label);
 				snprintf(w.label + l, sizeof(w.label) - l, " (retransmission)");
 			}
+			if (json_is_true(json_object_get(e, "bounced"))) {
+				size_t l = strlen(w.label);
+				snprintf(w.label + l, sizeof(w.label) - l, " (unreachable)");
+			}
 		} else if (!strcmp(k, "sut-request") || !strcmp(k, "sut-done")) {
 			w.kind = ROW_BOX;
 			w.from = w.to = COL_SUT;
@@ -283,7 +287,9 @@ static size_t rows(struct cols *c, const json_t *evs, struct row *r, size_t cap)
 				continue;
 			w.dashed = 1;
 			w.frame = frame_at(e, 0);
-			snprintf(w.label, sizeof(w.label), "%s", k);
+			/* An ICMP error is worth naming: it is why the next target is tried. */
+			snprintf(w.label, sizeof(w.label), "%s",
+				 !strncmp(rpt_str(e, "transport"), "icmp", 4) ? "ICMP unreachable" : k);
 		} else {
 			continue;
 		}

@@ -28,7 +28,7 @@ struct runner {
 	bool opened;
 	struct sut_config cfg;
 	/* Owned copies of the string settings the config points to. */
-	char *dns_addr, *bind_addr, *ca, *workdir, *exec_cmd;
+	char *dns_addr, *bind_addr, *bind_addr6, *ca, *workdir, *exec_cmd, *role;
 	struct sut_proto_lines in;
 };
 
@@ -153,12 +153,19 @@ static void cmd_cfg(const char *key, const char *val, const char *line)
 		set_str(&R.dns_addr, &R.cfg.dns_addr, val);
 	else if (strcmp(key, "bind_addr") == 0)
 		set_str(&R.bind_addr, &R.cfg.bind_addr, val);
+	else if (strcmp(key, "bind_addr6") == 0)
+		set_str(&R.bind_addr6, &R.cfg.bind_addr6, val);
 	else if (strcmp(key, "ca") == 0)
 		set_str(&R.ca, &R.cfg.tls_ca_file, val);
 	else if (strcmp(key, "workdir") == 0)
 		set_str(&R.workdir, &R.cfg.workdir, val);
 	else if (strcmp(key, "exec") == 0)
 		set_str(&R.exec_cmd, &R.cfg.exec_cmd, val);
+	else if (strcmp(key, "role") == 0 && (!strcmp(val, "client") ||
+		 !strcmp(val, "stateless-proxy") || !strcmp(val, "server")))
+		set_str(&R.role, &R.cfg.role, val);
+	else if (strcmp(key, "listen") == 0 && sut_proto_ulong(val, 65535, &n))
+		R.cfg.listen_port = (uint16_t)n;
 	else if (strcmp(key, "dns_port") == 0 && sut_proto_ulong(val, 65535, &n))
 		R.cfg.dns_port = (uint16_t)n;
 	else if (strcmp(key, "caps") == 0 && sut_proto_ulong(val, UINT_MAX, &n))
@@ -226,6 +233,10 @@ static void cmd_open(void)
 	R.cfg.log_arg = NULL;
 	if (!R.cfg.t1_ms)
 		R.cfg.t1_ms = 500;
+	if (!R.cfg.role)
+		R.cfg.role = "client";
+	if (!R.cfg.listen_port)
+		R.cfg.listen_port = 5060;
 	if (!R.cfg.timer_b_ms)
 		R.cfg.timer_b_ms = 64 * R.cfg.t1_ms;
 	if (!R.cfg.timer_f_ms)

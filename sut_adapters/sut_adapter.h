@@ -54,6 +54,16 @@ struct sut_config {
 	sut_log_fn log;         /* free-form diagnostics, shown in the scenario log */
 	void *log_arg;
 	const char *exec_cmd;   /* exec adapter: command template from --sut exec:'...' */
+	/* Appended within ABI 1 (older adapters never read past exec_cmd): */
+	const char *bind_addr6; /* the SUT's local IPv6 address (fd00::1), or NULL when the
+				   scenario gives it none: then use no IPv6 at all */
+	/* Appended within ABI 1 too: a runner that predates them leaves them NULL/0, which
+	 * means "client" on 5060. */
+	const char *role;       /* "client" (send requests it is given), "stateless-proxy"
+				 * (forward requests it receives, RFC 3263 4.4) or "server"
+				 * (answer requests it receives, section 5) */
+	uint16_t listen_port;   /* where the SUT listens in every role: bind_addr:listen_port,
+				 * UDP (and TCP when it has TCP); 5060 */
 };
 
 struct sut_request {

@@ -3,9 +3,9 @@
  * The command runs inside the runner: on the fake clock and in the worker's namespace.
  *
  * Template fields, replaced shell-quoted: {uri} {method} {dns_addr} {dns_port}
- * {bind_addr} {t1} {timer_b} {id}; the same values are in the environment as
- * SIPLOC_URI, SIPLOC_METHOD, SIPLOC_DNS_ADDR, SIPLOC_DNS_PORT, SIPLOC_BIND_ADDR,
- * SIPLOC_T1_MS, SIPLOC_TIMER_B_MS, SIPLOC_ID.
+ * {bind_addr} {t1} {timer_b} {id} {ca} (the TLS CA file, "" without tls peers); the same
+ * values are in the environment as SIPLOC_URI, SIPLOC_METHOD, SIPLOC_DNS_ADDR,
+ * SIPLOC_DNS_PORT, SIPLOC_BIND_ADDR, SIPLOC_T1_MS, SIPLOC_TIMER_B_MS, SIPLOC_ID, SIPLOC_CA.
  * Outcome table (first match wins):
  *   a stdout line "status NNN" (200..699, final; the last such line) -> NNN
  *   a stdout line "error timeout|transport|dns|no-target|internal"  -> that error
@@ -111,7 +111,7 @@ static int put_quoted(char *out, size_t len, size_t *n, const char *s)
 }
 
 static const char *field_value(const char *name, size_t nlen, char vals[][64],
-			       const struct sut_request *req)
+			       const struct sut_request *req, const char *ca)
 {
 	static const char *const names[] = { "dns_addr", "dns_port", "bind_addr", "t1",
 					     "timer_b", "id" };
@@ -120,6 +120,8 @@ static const char *field_value(const char *name, size_t nlen, char vals[][64],
 		return req->uri;
 	if (nlen == 6 && !strncmp(name, "method", 6))
 		return req->method;
+	if (nlen == 2 && !strncmp(name, "ca", 2))
+		return ca;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strlen(names[i]) == nlen && !strncmp(name, names[i], nlen))
 			return vals[i];
@@ -136,7 +138,9 @@ static int expand(struct exec_ctx *c, unsigned id, const struct sut_request *req
 	out[0] = '\0';
 	while (*p) {
 		const char *close = *p == '{' ? strchr(p, '}') : NULL;
-		const char *v = close ? field_value(p + 1, (size_t)(close - p - 1), vals, req) : NULL;
+		const char *v = close ? field_value(p + 1, (size_t)(close - p - 1), vals, req,
+						 c->cfg->tls_ca_file ? c->cfg->tls_ca_file : "")
+			      : NULL;
 
 		if (close && !v) {
 			exec_log(c, "exec %u: unknown field %.*s in the command template", id,
@@ -208,6 +212,7 @@ static int exec_request(void *ctx, unsigned id, const struct sut_request *req)
 			setenv(env[i], vals[i], 1);
 		setenv("SIPLOC_URI", req->uri, 1);
 		setenv("SIPLOC_METHOD", req->method, 1);
+		setenv("SIPLOC_CA", cfg->tls_ca_file ? cfg->tls_ca_file : "", 1);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}

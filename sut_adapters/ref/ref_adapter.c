@@ -10,11 +10,14 @@
 #include "ref_loop.h"
 #include "ref_rand.h"
 #include "ref_request.h"
+#include "ref_role.h"
+#include "ref_tport.h"
 #include "ref_txn.h"
-#include "ref_udp.h"
 #include "sut_adapter.h"
 
-#define REF_CAPS (SUT_CAP_UDP | SUT_CAP_TIMERS | SUT_CAP_CANCEL)
+#define REF_CAPS (SUT_CAP_UDP | SUT_CAP_TCP | SUT_CAP_TLS | SUT_CAP_IPV6 | SUT_CAP_TIMERS | \
+		  SUT_CAP_CANCEL | \
+		  SUT_CAP_STATELESS | SUT_CAP_SERVER)
 
 struct done_item {
 	struct done_item *next;
@@ -28,9 +31,10 @@ struct ref_ctx {
 	struct ref_loop loop;
 	struct ref_rng rng;
 	struct ref_dns *dns;
-	struct ref_udp udp;
+	struct ref_tport *tport;
 	struct ref_txns txns;
 	struct ref_reqs reqs;
+	struct ref_role *role;       /* NULL: client (ref_role.h) */
 	sut_done_fn on_done;         /* set during run() */
 	void *on_done_arg;
 	struct done_item *queue, **queue_tail; /* outcomes decided outside run() */
@@ -71,11 +75,14 @@ static void flush_queue(void *arg)
 	}
 }
 
-static void on_sip(void *arg, const char *buf, size_t len, const struct sockaddr *from)
+static void on_sip(void *arg, const char *buf, size_t len, const struct sockaddr *from,
+		   struct ref_conn *conn)
 {
 	struct ref_ctx *c = arg;
 
-	ref_txns_on_message(&c->txns, buf, len, from);
+	if (c->role && ref_role_on_message(c->role, buf, len, from, conn))
+		return;
+	ref_txns_on_message(&c->txns, buf, len, from, conn);
 }
 
 static void on_icmp(void *arg, int err, const struct sockaddr *dst, const char *payload,
@@ -85,7 +92,16 @@ static void on_icmp(void *arg, int err, const struct sockaddr *dst, const char *
 
 	if (ref_mutant("ignore-icmp"))
 		return; /* kamailio#2377: the transaction waits for timer B instead */
+	if (c->role && ref_role_on_icmp(c->role, err, dst, payload, len))
+		return;
 	ref_txns_on_icmp(&c->txns, err, dst, payload, len);
+}
+
+static void on_down(void *arg, struct ref_conn *conn, int err, const char *why)
+{
+	struct ref_ctx *c = arg;
+
+	ref_txns_on_down(&c->txns, conn, err, why);
 }
 
 static void ref_close(void *ctx)
@@ -95,10 +111,11 @@ static void ref_close(void *ctx)
 
 	if (!c)
 		return;
+	ref_role_free(c->role);
 	ref_reqs_fini(&c->reqs);
 	ref_txns_fini(&c->txns);
 	ref_dns_free(c->dns);
-	ref_udp_close(&c->udp);
+	ref_tport_free(c->tport);
 	ref_loop_fini(&c->loop);
 	while ((d = c->queue)) {
 		c->queue = d->next;
@@ -109,16 +126,20 @@ static void ref_close(void *ctx)
 	free(c);
 }
 
+/* sut_config grew after ABI 1 shipped: fields past the end of an older runner's struct
+ * are never read (the runner in this tree always has them). */
 static int ref_open(const struct sut_config *cfg, void **ctxp)
 {
+	static const struct ref_tport_ops tport_ops_tmpl = { on_sip, on_icmp, on_down, NULL };
+	struct ref_tport_ops tport_ops = tport_ops_tmpl;
+	struct ref_tport_cfg tcfg;
 	struct ref_ctx *c = calloc(1, sizeof(*c));
-	unsigned wanted, t1;
+	unsigned wanted, t1, tp_mask = 0;
 	int rc = -ENOMEM;
 
 	*ctxp = NULL;
 	if (!c)
 		return rc;
-	c->udp.fd = c->udp.io.fd = -1;
 	c->loop.epfd = -1;
 	c->queue_tail = &c->queue;
 	c->log.fn = cfg->log;
@@ -133,12 +154,24 @@ static int ref_open(const struct sut_config *cfg, void **ctxp)
 	rc = ref_loop_init(&c->loop, cfg->wake_fd);
 	if (rc < 0)
 		goto fail;
-	rc = ref_udp_open(&c->udp, &c->loop, &c->log, c->bind_addr, 5060, on_sip, on_icmp, c);
-	if (rc < 0) {
-		ref_logf(&c->log, "cannot open the SIP UDP socket on %s: %s", c->bind_addr,
-			 strerror(-rc));
+	/* caps_wanted narrows what ref may use; 0 means no restriction. */
+	wanted = cfg->caps_wanted ? cfg->caps_wanted & REF_CAPS : REF_CAPS;
+	if (wanted & SUT_CAP_UDP)
+		tp_mask |= REF_TPM(REF_TP_UDP);
+	if (wanted & SUT_CAP_TCP)
+		tp_mask |= REF_TPM(REF_TP_TCP);
+	if (wanted & SUT_CAP_TLS)
+		tp_mask |= REF_TPM(REF_TP_TLS);
+	tport_ops.arg = c;
+	tcfg = (struct ref_tport_cfg){
+		.loop = &c->loop, .log = &c->log, .bind4 = c->bind_addr,
+		/* No IPv6 source address, no IPv6 at all (as AI_ADDRCONFIG would have it). */
+		.bind6 = (wanted & SUT_CAP_IPV6) ? cfg->bind_addr6 : NULL,
+		.udp_port = cfg->listen_port ? cfg->listen_port : 5060, .tp_mask = tp_mask, .tls_ca_file = cfg->tls_ca_file,
+	};
+	rc = ref_tport_new(&c->tport, &tcfg, &tport_ops);
+	if (rc < 0)
 		goto fail;
-	}
 	rc = ref_dns_new(&c->dns, &c->loop, &c->rng, &c->log, c->dns_addr, cfg->dns_port,
 			 c->bind_addr);
 	if (rc < 0) {
@@ -148,18 +181,15 @@ static int ref_open(const struct sut_config *cfg, void **ctxp)
 	}
 	t1 = cfg->t1_ms ? cfg->t1_ms : 500;
 	c->txns.loop = &c->loop;
-	c->txns.udp = &c->udp;
+	c->txns.tport = c->tport;
 	c->txns.rng = &c->rng;
 	c->txns.log = &c->log;
-	c->txns.local_host = c->bind_addr;
 	c->txns.t1 = t1;
 	c->txns.t2 = 4000;
 	c->txns.t4 = 5000;
 	c->txns.timer_b = cfg->timer_b_ms ? cfg->timer_b_ms : 64 * t1;
 	c->txns.timer_f = cfg->timer_f_ms ? cfg->timer_f_ms : 64 * t1;
 	c->txns.proceeding_cap = 180000;
-	/* caps_wanted narrows what ref may use; 0 means no restriction. */
-	wanted = cfg->caps_wanted ? cfg->caps_wanted & REF_CAPS : REF_CAPS;
 	c->reqs.loop = &c->loop;
 	c->reqs.rng = &c->rng;
 	c->reqs.log = &c->log;
@@ -169,12 +199,30 @@ static int ref_open(const struct sut_config *cfg, void **ctxp)
 	c->reqs.done_arg = c;
 	c->reqs.resolve = (struct ref_resolve_env){
 		.loop = &c->loop, .dns = c->dns, .rng = &c->rng, .log = &c->log,
-		.tp_mask = (wanted & SUT_CAP_UDP) ? REF_TPM(REF_TP_UDP) : 0,
-		.ipv6 = (wanted & SUT_CAP_IPV6) != 0,
+		.tp_mask = ref_tport_mask(c->tport),
+		.ipv6 = ref_tport_ipv6(c->tport),
 	};
-	ref_logf(&c->log, "ref 0.1 open: sip udp %s:%u, dns %s:%u, T1=%u B=%u F=%u, seed %u",
-		 c->bind_addr, c->udp.port, c->dns_addr, cfg->dns_port, t1, c->txns.timer_b,
-		 c->txns.timer_f, cfg->seed);
+	{
+		struct ref_role_env re = {
+			.loop = &c->loop, .tport = c->tport, .log = &c->log, .rng = &c->rng,
+			.resolve = c->reqs.resolve, .local_host = c->bind_addr,
+			.local_port = ref_tport_udp_port(c->tport), .t1 = t1, .t2 = c->txns.t2,
+			.timer_b = c->txns.timer_b, .timer_f = c->txns.timer_f,
+		};
+
+		rc = ref_role_new(&c->role, cfg->role, &re);
+		if (rc < 0)
+			goto fail;
+	}
+	ref_logf(&c->log, "ref 0.2 open: sip%s%s%s on %s%s%s (udp port %u), dns %s:%u, "
+		 "T1=%u B=%u F=%u, seed %u%s%s",
+		 ref_tport_mask(c->tport) & REF_TPM(REF_TP_UDP) ? " udp" : "",
+		 ref_tport_mask(c->tport) & REF_TPM(REF_TP_TCP) ? " tcp" : "",
+		 ref_tport_mask(c->tport) & REF_TPM(REF_TP_TLS) ? " tls" : "", c->bind_addr,
+		 ref_tport_ipv6(c->tport) ? " and " : "",
+		 ref_tport_ipv6(c->tport) ? cfg->bind_addr6 : "", ref_tport_udp_port(c->tport),
+		 c->dns_addr, cfg->dns_port, t1, c->txns.timer_b, c->txns.timer_f, cfg->seed,
+		 cfg->tls_ca_file ? ", CA " : "", cfg->tls_ca_file ? cfg->tls_ca_file : "");
 	*ctxp = c;
 	return 0;
 fail:
@@ -186,6 +234,11 @@ static int ref_request(void *ctx, unsigned id, const struct sut_request *req)
 {
 	struct ref_ctx *c = ctx;
 
+	if (c->role) {
+		ref_logf(&c->log, "request %u: a %s is driven by the requests it receives, not "
+			 "by send{}", id, c->role ? "proxy or server" : "");
+		return -ENOTSUP;
+	}
 	return ref_request_start(&c->reqs, id, req->method, req->uri, req->body_len);
 }
 
@@ -211,9 +264,9 @@ static int ref_run(void *ctx, int timeout_ms, sut_done_fn on_done, void *arg)
 }
 
 #ifdef REF_MUTANT
-#define REF_VERSION "0.1-mutant-" REF_MUTANT
+#define REF_VERSION "0.2-mutant-" REF_MUTANT
 #else
-#define REF_VERSION "0.1"
+#define REF_VERSION "0.2"
 #endif
 
 static const struct sut_adapter ref_adapter = {

@@ -1,6 +1,7 @@
 /* ref_dns.c: the DNS client and its cache: shared in-flight queries, TTL-bound answers on
  * CLOCK_MONOTONIC, failures never cached; retransmits after 1 s, gives up after 3 tries;
- * a truncated answer is asked again over TCP. */
+ * a truncated answer is asked again over TCP; a CNAME chain that leaves the answer is
+ * followed with a new query for its target (RFC 1034 5.3.3), at most 8 hops. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #define RETRANS_MS 1000
 #define MAX_TRIES  3
+#define MAX_HOPS   8
 
 struct ref_dns_lookup {
 	TAILQ_ENTRY(ref_dns_lookup) link;
@@ -27,6 +29,8 @@ struct ref_dns_lookup {
 	struct ref_dns_answer *ans;  /* set when ready */
 	ref_dns_cb cb;
 	void *arg;
+	uint16_t type;
+	int hops;                    /* CNAMEs followed with a new query so far */
 };
 TAILQ_HEAD(lookup_list, ref_dns_lookup);
 
@@ -64,6 +68,15 @@ struct ref_dns {
 	struct ref_timer deliver;   /* 0 ms timer draining ready */
 };
 
+static int attach(struct ref_dns *d, struct ref_dns_lookup *lk, const char *name);
+
+/* NODATA that ends in a CNAME: the chain left the answer (the server did not follow it),
+ * so its target is asked for, as a stub resolver restarts the query at the new name. */
+static bool needs_chase(const struct ref_dns_lookup *lk)
+{
+	return lk->ans->status == REF_DNS_NODATA && lk->ans->cname[0] && lk->hops < MAX_HOPS;
+}
+
 static void deliver_ready(void *arg)
 {
 	struct ref_dns *d = arg;
@@ -72,6 +85,24 @@ static void deliver_ready(void *arg)
 	/* One at a time from the head: a callback may cancel or add lookups. */
 	while ((lk = TAILQ_FIRST(&d->ready))) {
 		TAILQ_REMOVE(&d->ready, lk, link);
+		if (needs_chase(lk)) {
+			char name[REF_NAME_MAX];
+
+			snprintf(name, sizeof(name), "%s", lk->ans->cname);
+			ref_dns_answer_unref(lk->ans);
+			lk->ans = NULL;
+			lk->hops++;
+			ref_logf(d->log, "dns CNAME chain continues at %s: asking %s %s (hop %d)", name,
+				 ref_dns_type_name(lk->type), name, lk->hops);
+			if (attach(d, lk, name) == 0)
+				continue;
+			/* No memory for the query: the CNAME-only answer is all there is. */
+			lk->ans = ref_dns_answer_new(REF_DNS_FAIL, lk->type, "out of memory");
+			if (!lk->ans) {
+				free(lk);
+				continue;
+			}
+		}
 		lk->cb(lk->arg, lk->ans);
 		ref_dns_answer_unref(lk->ans);
 		free(lk);
@@ -141,8 +172,10 @@ static void log_answer(struct ref_dns *d, const char *name, uint16_t type,
 	char recs[700];
 
 	ref_dns_answer_str(a, recs, sizeof(recs));
-	ref_logf(d->log, "dns %s %s %s: %s%s%s ttl=%u%s%s", how, ref_dns_type_name(type), name,
+	ref_logf(d->log, "dns %s %s %s: %s%s%s ttl=%u%s%s%s%s%s", how, ref_dns_type_name(type), name,
 		 ref_dns_status_name(a->status), a->n ? " " : "", recs, a->ttl,
+		 a->cname[0] && a->n ? " (alias: records of " : "",
+		 a->cname[0] && a->n ? a->cname : "", a->cname[0] && a->n ? ")" : "",
 		 a->why[0] ? " " : "", a->why);
 }
 
@@ -337,55 +370,65 @@ static uint16_t fresh_id(struct ref_dns *d)
 	}
 }
 
-int ref_dns_lookup(struct ref_dns *d, const char *name, uint16_t type, ref_dns_cb cb,
-		   void *arg, struct ref_dns_lookup **out)
+/* Makes lk wait for (name, lk->type): a cached answer, a query in flight, or a new one. */
+static int attach(struct ref_dns *d, struct ref_dns_lookup *lk, const char *name)
 {
-	struct ref_dns_lookup *lk = calloc(1, sizeof(*lk));
 	struct ref_dns_query *q = NULL;
 	struct cache_entry *e;
-	int rc = -ENOMEM;
+	int rc;
 
-	if (!lk)
-		goto fail;
-	lk->d = d;
-	lk->cb = cb;
-	lk->arg = arg;
-	e = cache_find(d, name, type);
+	e = cache_find(d, name, lk->type);
 	if (e) {
-		log_answer(d, name, type, e->ans, "cached");
+		log_answer(d, name, lk->type, e->ans, "cached");
 		make_ready(d, lk, e->ans);
-		*out = lk;
 		return 0;
 	}
 	LIST_FOREACH(q, &d->queries, link)
-		if (q->type == type && strcasecmp(q->name, name) == 0)
+		if (q->type == lk->type && strcasecmp(q->name, name) == 0)
 			break;
 	if (!q) {
 		q = calloc(1, sizeof(*q));
 		if (!q)
-			goto fail;
+			return -ENOMEM;
 		q->d = d;
 		snprintf(q->name, sizeof(q->name), "%s", name);
-		q->type = type;
+		q->type = lk->type;
 		q->id = fresh_id(d);
 		TAILQ_INIT(&q->waiters);
 		ref_timer_init(&q->timer, query_timeout, q);
-		rc = ref_dns_build_query(name, type, q->id, &q->wire, &q->len);
+		rc = ref_dns_build_query(name, lk->type, q->id, &q->wire, &q->len);
 		if (rc < 0) {
 			free(q);
-			goto fail;
+			return rc;
 		}
 		LIST_INSERT_HEAD(&d->queries, q, link);
 		query_send(q);
 	}
 	lk->q = q;
 	TAILQ_INSERT_TAIL(&q->waiters, lk, link);
+	return 0;
+}
+
+int ref_dns_lookup(struct ref_dns *d, const char *name, uint16_t type, ref_dns_cb cb,
+		   void *arg, struct ref_dns_lookup **out)
+{
+	struct ref_dns_lookup *lk = calloc(1, sizeof(*lk));
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	if (!lk)
+		return rc;
+	lk->d = d;
+	lk->cb = cb;
+	lk->arg = arg;
+	lk->type = type;
+	rc = attach(d, lk, name);
+	if (rc < 0) {
+		free(lk);
+		return rc;
+	}
 	*out = lk;
 	return 0;
-fail:
-	free(lk);
-	*out = NULL;
-	return rc;
 }
 
 void ref_dns_lookup_cancel(struct ref_dns_lookup *lk)

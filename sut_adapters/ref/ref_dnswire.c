@@ -252,12 +252,17 @@ static int collect(const ldns_pkt *pkt, const char *name, struct ref_dns_answer 
 		if (ldns_rr_ttl(rr) < ttl)
 			ttl = ldns_rr_ttl(rr);
 	}
+	if (strcasecmp(cur, name) != 0)
+		snprintf(a->cname, sizeof(a->cname), "%s", cur);
 	if (a->n == 0) {
 		a->status = REF_DNS_NODATA;
 		a->ttl = negative_ttl(pkt);
-		if (strcasecmp(cur, name) != 0)
-			snprintf(a->why, sizeof(a->why), "CNAME to %s without its records (not followed)",
-				 cur);
+		/* The CNAME's own TTL bounds how long "ask the target" may be remembered. */
+		if (a->cname[0] && ttl < a->ttl)
+			a->ttl = ttl;
+		if (a->cname[0])
+			snprintf(a->why, sizeof(a->why), "CNAME to %s, whose records are not in this "
+				 "answer", cur);
 	} else {
 		a->status = REF_DNS_OK;
 		a->ttl = ttl;

@@ -41,6 +41,9 @@ struct ref_dns_answer {
 	uint16_t type;
 	uint32_t ttl;       /* seconds this answer may be cached (RRset TTL, RFC 2308 for negative) */
 	char why[320];      /* for REF_DNS_FAIL and oddities: what went wrong, for the log */
+	char cname[REF_NAME_MAX]; /* "" or the name a CNAME chain in the answer ended at: the
+				     records (if any) are that name's; with NODATA the chain
+				     left the answer there and must be asked for again */
 	size_t n;
 	union {
 		struct ref_naptr *naptr;

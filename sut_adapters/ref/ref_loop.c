@@ -63,6 +63,15 @@ int ref_loop_add(struct ref_loop *l, struct ref_io *io, int fd, uint32_t events,
 	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+int ref_loop_mod(struct ref_loop *l, struct ref_io *io, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = io };
+
+	if (io->fd < 0)
+		return -EBADF;
+	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, io->fd, &ev) < 0 ? -errno : 0;
+}
+
 void ref_loop_del(struct ref_loop *l, struct ref_io *io)
 {
 	if (io->fd >= 0)
@@ -142,7 +151,7 @@ int ref_loop_run(struct ref_loop *l, int timeout_ms, void (*after)(void *), void
 
 			if (io == &l->wake_io)
 				woken = true;
-			else
+			else if (io->fd >= 0) /* deleted by an earlier callback of this round */
 				io->fn(io->arg, evs[i].events);
 		}
 		fire_timers(l);

@@ -36,9 +36,12 @@ uint64_t ref_now_ms(void);
 
 int ref_loop_init(struct ref_loop *l, int wake_fd);
 void ref_loop_fini(struct ref_loop *l);
-/* io must stay valid until ref_loop_del(); ios are long-lived (deleted only at close). */
+/* io must stay valid until ref_loop_del() and until the dispatch round that deleted it
+ * is over: free it from a timer (timers fire after every I/O callback of a round), never
+ * from an I/O callback. A deleted io (fd -1) still pending in that round is skipped. */
 int ref_loop_add(struct ref_loop *l, struct ref_io *io, int fd, uint32_t events,
 		 ref_io_fn fn, void *arg);
+int ref_loop_mod(struct ref_loop *l, struct ref_io *io, uint32_t events);
 void ref_loop_del(struct ref_loop *l, struct ref_io *io);
 
 void ref_timer_init(struct ref_timer *t, ref_timer_fn fn, void *arg);

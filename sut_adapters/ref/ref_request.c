@@ -287,6 +287,9 @@ static void on_target(void *arg, int rc, const struct ref_target *t, const char 
 	p = (struct ref_txn_params){
 		.method = r->method, .uri = r->uri, .call_id = r->call_id,
 		.from_tag = r->from_tag, .cseq = r->cseq, .body_len = r->body_len, .dst = *t,
+		/* RFC 5922 4: the server proves the domain that was resolved (TARGET), never
+		 * the SRV target or NAPTR replacement names DNS led to. */
+		.tls_name = ref_uri_target(&r->puri),
 	};
 	if (r->attempts == 1)
 		ref_logf(r->rs->log, "request %u: target %d %s/%s (%s)", r->id, r->attempts,

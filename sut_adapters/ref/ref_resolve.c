@@ -67,6 +67,12 @@ static int srv_name(const struct ref_resolver *r, enum ref_tp tp, char *out, siz
 	/* _sips for sips: URIs and for TLS on a sip: URI (RFC 3263 4.2). */
 	const char *svc = r->uri.sips || tp == REF_TP_TLS ? "_sips" : "_sip";
 	const char *proto = tp == REF_TP_UDP ? "_udp" : tp == REF_TP_SCTP ? "_sctp" : "_tcp";
+
+	/* Seeded bugs: the wrong SRV name for TLS (sip-servlets#54, pjsip#4103). */
+	if (tp == REF_TP_TLS && ref_mutant("tls-srv-sip-tcp"))
+		svc = "_sip";
+	if (tp == REF_TP_TLS && ref_mutant("tls-srv-sips-tls"))
+		proto = "_tls";
 	int n = snprintf(out, len, "%s.%s.%s", svc, proto, r->target);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
@@ -86,7 +92,8 @@ static void ask(struct ref_resolver *r, const char *name, uint16_t type)
 	r->phase = PH_WAIT;
 }
 
-/* Starts fetching the addresses of host (A, then AAAA when IPv6 is allowed). */
+/* Starts fetching the addresses of host: AAAA then A when IPv6 is allowed (the order they
+ * are tried in, ref_addr_order), else A only (no IPv6 source address: AI_ADDRCONFIG). */
 static void fetch_addrs(struct ref_resolver *r, const char *host, enum ref_tp tp,
 			uint16_t port)
 {
@@ -94,8 +101,9 @@ static void fetch_addrs(struct ref_resolver *r, const char *host, enum ref_tp tp
 	r->tp = tp;
 	r->port = port;
 	r->n_ips = r->ip_idx = 0;
-	r->addr_type = REF_T_A;
-	ask(r, host, REF_T_A);
+	/* Seeded bug (no-aaaa): only A records are ever asked for. */
+	r->addr_type = r->env.ipv6 && !ref_mutant("no-aaaa") ? REF_T_AAAA : REF_T_A;
+	ask(r, host, r->addr_type);
 }
 
 static void fallback_to_a(struct ref_resolver *r, enum ref_tp tp)
@@ -120,6 +128,12 @@ static void next_guess(struct ref_resolver *r)
 
 	if (r->guess_idx >= r->n_guess) {
 		fallback_to_a(r, r->guess[0]);
+		return;
+	}
+	/* Seeded bug (stream-a-first, linphone-desktop#57): TCP and TLS go straight to the
+	 * A/AAAA records of the domain, skipping their SRV query. */
+	if (r->guess[r->guess_idx] != REF_TP_UDP && ref_mutant("stream-a-first")) {
+		fallback_to_a(r, r->guess[r->guess_idx]);
 		return;
 	}
 	if (srv_name(r, r->guess[r->guess_idx], name, sizeof(name)) < 0) {
@@ -182,6 +196,8 @@ static void got_naptr(struct ref_resolver *r, const struct ref_dns_answer *a)
 		}
 		memcpy(r->naptr, a->naptr, a->n * sizeof(*r->naptr));
 		r->n_naptr = ref_naptr_filter(r->naptr, a->n, r->uri.sips, r->env.tp_mask);
+		if (r->env.deterministic && !ref_mutant("sl-random-order"))
+			ref_naptr_order_det(r->naptr, r->n_naptr);
 		r->naptr_idx = 0;
 		ref_logf(r->env.log, "resolve %s: %zu of %zu NAPTR records usable", r->target,
 			 r->n_naptr, a->n);
@@ -229,7 +245,12 @@ static void got_srv(struct ref_resolver *r, const struct ref_dns_answer *a)
 	}
 	memcpy(r->srv, a->srv, a->n * sizeof(*r->srv));
 	r->n_srv = a->n;
-	ref_srv_order(r->srv, r->n_srv, r->env.rng);
+	/* sl-random-order: a stateless proxy drawing RFC 2782's random order per message
+	 * scatters the retransmissions of one transaction over the equal-priority servers. */
+	if (r->env.deterministic && !ref_mutant("sl-random-order"))
+		ref_srv_order_det(r->srv, r->n_srv);
+	else
+		ref_srv_order(r->srv, r->n_srv, r->env.rng);
 	line[0] = '\0';
 	for (size_t i = 0; i < r->n_srv && o < sizeof(line); i++) {
 		int w = snprintf(line + o, sizeof(line) - o, "%s%s:%u(p%u w%u)", i ? ", " : "",
@@ -270,11 +291,15 @@ static void got_addrs(struct ref_resolver *r, const struct ref_dns_answer *a)
 	}
 	if (a->status == REF_DNS_FAIL)
 		r->dns_failed = true;
-	if (r->addr_type == REF_T_A && r->env.ipv6) {
-		r->addr_type = REF_T_AAAA;
-		ask(r, r->host, REF_T_AAAA);
+	if (a->status == REF_DNS_OK && a->cname[0])
+		ref_logf(r->env.log, "resolve %s: %s is an alias of %s (RFC 2782: an SRV target "
+			 "should not be); followed", r->target, r->host, a->cname);
+	if (r->addr_type == REF_T_AAAA) {
+		r->addr_type = REF_T_A;
+		ask(r, r->host, REF_T_A);
 		return;
 	}
+	r->n_ips = ref_addr_order(r->ips, r->n_ips, r->env.ipv6);
 	if (r->n_ips == 0)
 		ref_logf(r->env.log, "resolve %s: no address for %s", r->target, r->host);
 	r->phase = PH_ADDRS;
@@ -367,6 +392,10 @@ static void begin(struct ref_resolver *r)
 		r->guess[0] = tp;
 		r->n_guess = 1;
 		r->guess_idx = 0;
+		if (tp != REF_TP_UDP && ref_mutant("stream-a-first")) {
+			fallback_to_a(r, tp);
+			return;
+		}
 		if (srv_name(r, tp, name, sizeof(name)) < 0) {
 			finish(r, SUT_E_INTERNAL, "SRV name too long");
 			return;
@@ -433,8 +462,15 @@ static void step(struct ref_resolver *r)
 		case PH_ADDRS:
 			while (r->ip_idx < r->n_ips && r->ips[r->ip_idx].af == AF_INET6 && !r->env.ipv6)
 				r->ip_idx++;
+			/* Seeded bug (v6-no-v4-fallback, baresip#168): once an IPv6 address of the
+			 * name has failed, its IPv4 addresses are never tried. */
+			if (ref_mutant("v6-no-v4-fallback") && r->ip_idx > 0 && r->ip_idx < r->n_ips &&
+			    r->ips[r->ip_idx - 1].af == AF_INET6 && r->ips[r->ip_idx].af == AF_INET)
+				r->ip_idx = r->n_ips;
 			if (r->ip_idx < r->n_ips) {
-				ref_target_set(&t, r->tp, &r->ips[r->ip_idx], r->port);
+				/* Seeded bug (sips-plain-tcp): "TLS" taken for its TCP underneath. */
+				ref_target_set(&t, r->tp == REF_TP_TLS && ref_mutant("sips-plain-tcp") ?
+					       REF_TP_TCP : r->tp, &r->ips[r->ip_idx], r->port);
 				if (r->use_srv)
 					snprintf(desc, sizeof(desc), "srv target %zu/%zu %s, address %zu/%zu",
 						 r->srv_idx + 1, r->n_srv, r->host, r->ip_idx + 1, r->n_ips);

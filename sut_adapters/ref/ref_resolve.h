@@ -19,6 +19,8 @@ struct ref_resolve_env {
 	const struct ref_log *log;
 	unsigned tp_mask; /* REF_TPM() of the transports the client may use */
 	bool ipv6;        /* AAAA lookups and IPv6 destinations allowed */
+	bool deterministic; /* stateless proxy (RFC 3263 4.4): equal-priority SRV and equal
+			     * NAPTR records in a fixed order (ref_srv_order_det), no rng */
 };
 
 struct ref_resolver;

@@ -185,3 +185,67 @@ void ref_srv_order(struct ref_srv *v, size_t n, struct ref_rng *rng)
 		i = j;
 	}
 }
+
+static int srv_det_cmp(const void *pa, const void *pb)
+{
+	const struct ref_srv *a = pa, *b = pb;
+	int c;
+
+	if (a->prio != b->prio)
+		return a->prio < b->prio ? -1 : 1;
+	c = strcasecmp(a->target, b->target);
+	if (c)
+		return c;
+	return a->port < b->port ? -1 : a->port > b->port;
+}
+
+void ref_srv_order_det(struct ref_srv *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), srv_det_cmp);
+}
+
+static int naptr_det_cmp(const void *pa, const void *pb)
+{
+	const struct ref_naptr *a = pa, *b = pb;
+
+	if (a->order != b->order)
+		return a->order < b->order ? -1 : 1;
+	if (a->pref != b->pref)
+		return a->pref < b->pref ? -1 : 1;
+	return strcasecmp(a->replacement, b->replacement);
+}
+
+void ref_naptr_order_det(struct ref_naptr *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), naptr_det_cmp);
+}
+
+enum ref_tp ref_tp_for_size(enum ref_tp tp, size_t len, unsigned tp_mask)
+{
+	if (tp == REF_TP_UDP && len > REF_MTU_LIMIT && (tp_mask & REF_TPM(REF_TP_TCP)))
+		return REF_TP_TCP;
+	return tp;
+}
+
+size_t ref_addr_order(struct ref_ip *v, size_t n, bool ipv6)
+{
+	struct ref_ip *tmp = malloc(n ? n * sizeof(*tmp) : 1);
+	size_t k = 0;
+
+	if (!tmp) {
+		/* Without memory: the IPv6 filter still holds, the order stays DNS order. */
+		for (size_t i = 0; i < n; i++)
+			if (ipv6 || v[i].af != AF_INET6)
+				v[k++] = v[i];
+		return k;
+	}
+	for (size_t i = 0; i < n && ipv6; i++)
+		if (v[i].af == AF_INET6)
+			tmp[k++] = v[i];
+	for (size_t i = 0; i < n; i++)
+		if (v[i].af != AF_INET6)
+			tmp[k++] = v[i];
+	memcpy(v, tmp, k * sizeof(*v));
+	free(tmp);
+	return k;
+}

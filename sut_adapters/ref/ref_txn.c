@@ -1,5 +1,6 @@
-/* ref_txn.c: RFC 3261 17.1 client transaction state machines on an unreliable transport, with
- * the ACK and CANCEL they generate; matched on Via branch + CSeq method (17.1.3). */
+/* ref_txn.c: RFC 3261 17.1 client transaction state machines, with the ACK and CANCEL they
+ * generate; matched on Via branch + CSeq method (17.1.3). Timers A/E and the 32 s of
+ * timer D exist on UDP only; B/F run on every transport. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <strings.h>
 
 #include "ref_mutant.h"
+#include "ref_select.h"
 #include "ref_txn.h"
 #include "sut_adapter.h"
 
@@ -29,8 +31,16 @@ struct ref_txn {
 	char call_id[128];
 	char from_tag[64];
 	uint32_t cseq;
-	struct ref_target dst;
+	struct ref_target dst;     /* tp is what the request really uses (after an MTU switch) */
 	char dst_str[REF_ADDRSTRLEN];
+	char tls_name[256];
+	struct ref_conn *conn;     /* streams: the connection, held; NULL for UDP or once lost */
+	const char *lhost;         /* local address and port the messages name */
+	uint16_t lport;
+	bool reliable;             /* TCP or TLS: no retransmissions (17.1.1.2, 17.1.2.2) */
+	bool mtu_switched;         /* UDP was chosen, the size moved it to TCP (18.1.1) */
+	bool down_mark;            /* ref_txns_on_down(): still to be told */
+	size_t body_len;
 	char *msg, *ack;
 	size_t len, ack_len;
 	unsigned retx_ms;
@@ -50,6 +60,7 @@ static void maybe_free(struct ref_txn *t)
 	ref_timer_stop(t->tbl->loop, &t->retx);
 	ref_timer_stop(t->tbl->loop, &t->main);
 	TAILQ_REMOVE(&t->tbl->list, t, link);
+	ref_conn_release(t->conn);
 	free(t->msg);
 	free(t->ack);
 	free(t);
@@ -64,14 +75,9 @@ static void terminate(struct ref_txn *t)
 
 static int send_buf(struct ref_txn *t, const char *buf, size_t len)
 {
-	switch (t->dst.tp) {
-	case REF_TP_UDP:
-		return ref_udp_send(t->tbl->udp, (const struct sockaddr *)&t->dst.sa, t->dst.salen,
-				    buf, len);
-	default:
-		/* TCP/TLS transports plug in here. */
-		return -EPROTONOSUPPORT;
-	}
+	if (t->reliable && !t->conn)
+		return -ENOTCONN;
+	return ref_tport_send(t->tbl->tport, &t->dst, t->conn, buf, len);
 }
 
 static void notify_failed(struct ref_txn *t, int err)
@@ -106,8 +112,8 @@ static int build(struct ref_txn *t, const char *method, const char *branch,
 		.method = method,
 		.uri = t->uri,
 		.tp = t->dst.tp,
-		.local_host = t->tbl->local_host,
-		.local_port = t->tbl->udp->port,
+		.local_host = t->lhost,
+		.local_port = t->lport,
 		.branch = branch,
 		.from_tag = t->from_tag,
 		.to_tag = to_tag,
@@ -121,11 +127,39 @@ static int build(struct ref_txn *t, const char *method, const char *branch,
 	return ref_sip_build(&r, out, len);
 }
 
+/* Readies t->dst on its transport (connection, local address) and builds the request for
+ * it: the Via names the transport really used (RFC 3261 18.1.1). */
+static int prepare(struct ref_txn *t)
+{
+	struct ref_conn *c = NULL;
+	char *msg = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = ref_tport_prepare(t->tbl->tport, &t->dst, t->tls_name, &c, &t->lhost, &t->lport);
+	if (rc < 0)
+		return rc;
+	rc = build(t, t->method, t->branch, NULL, NULL, t->body_len, &msg, &len);
+	if (rc < 0) {
+		ref_conn_release(c);
+		return rc;
+	}
+	ref_conn_release(t->conn);
+	t->conn = c;
+	t->reliable = t->dst.tp != REF_TP_UDP;
+	free(t->msg);
+	t->msg = msg;
+	t->len = len;
+	return 0;
+}
+
 static void send_cancel(struct ref_txn *t)
 {
+	/* RFC 3261 9.1: same address, port and transport as the INVITE (the same connection
+	 * while it lives: ref_tcp finds it). */
 	struct ref_txn_params p = {
 		.method = "CANCEL", .uri = t->uri, .branch = t->branch, .call_id = t->call_id,
-		.from_tag = t->from_tag, .cseq = t->cseq, .dst = t->dst,
+		.from_tag = t->from_tag, .cseq = t->cseq, .dst = t->dst, .tls_name = t->tls_name,
 	};
 	struct ref_txn *c;
 	int rc;
@@ -165,7 +199,7 @@ static void on_retx(void *arg)
 		memcpy(t->branch, "z9hG4bK", 7);
 		ref_rng_hex(t->tbl->rng, t->branch + 7, 16);
 		t->branch[23] = '\0';
-		if (build(t, t->method, t->branch, NULL, NULL, 0, &msg, &len) == 0) {
+		if (build(t, t->method, t->branch, NULL, NULL, t->body_len, &msg, &len) == 0) {
 			free(t->msg);
 			t->msg = msg;
 			t->len = len;
@@ -284,11 +318,13 @@ static void on_response(struct ref_txn *t, const struct ref_sip_rsp *rsp)
 		if (!(ref_mutant("no-ack-503") && rsp->status == 503))
 			send_ack(t, rsp);
 		t->state = rsp->status < 300 ? ST_ACCEPTED : ST_COMPLETED;
-		/* Timer D is 32 s on UDP; a 2xx is re-ACKed for 64*T1 (RFC 6026 timer M). */
-		ref_timer_start(loop, &t->main, rsp->status < 300 ? 64u * t->tbl->t1 : 32000u);
+		/* Timer D is 32 s on UDP, 0 on a reliable transport; a 2xx is re-ACKed for 64*T1
+		 * whatever the transport (RFC 6026 timer M: the UAS core retransmits it). */
+		ref_timer_start(loop, &t->main, rsp->status < 300 ? 64u * t->tbl->t1 :
+				t->reliable ? 0 : 32000u);
 	} else {
 		t->state = ST_COMPLETED;
-		ref_timer_start(loop, &t->main, t->tbl->t4); /* timer K */
+		ref_timer_start(loop, &t->main, t->reliable ? 0 : t->tbl->t4); /* timer K */
 	}
 	notify_rsp(t, rsp);
 }
@@ -311,7 +347,7 @@ static struct ref_txn *find(struct ref_txns *tbl, const char *branch, const char
 }
 
 void ref_txns_on_message(struct ref_txns *tbl, const char *buf, size_t len,
-			 const struct sockaddr *from)
+			 const struct sockaddr *from, struct ref_conn *conn)
 {
 	struct ref_sip_rsp rsp;
 	char src[REF_ADDRSTRLEN];
@@ -319,13 +355,14 @@ void ref_txns_on_message(struct ref_txns *tbl, const char *buf, size_t len,
 
 	ref_addr_str(from, src, sizeof(src));
 	if (ref_sip_parse_response(buf, len, &rsp) < 0) {
-		ref_logf(tbl->log, "sip ignored a datagram from %s that is not a usable response",
-			 src);
+		ref_logf(tbl->log, "sip ignored a %s from %s that is not a usable response",
+			 conn ? "message" : "datagram", src);
 		return;
 	}
 	t = find(tbl, rsp.branch, rsp.cseq_method, from);
-	ref_logf(tbl->log, "sip recv %d %s (%s) from %s branch=%s%s", rsp.status, rsp.reason,
-		 rsp.cseq_method, src, rsp.branch, t ? "" : ": no transaction, ignored");
+	ref_logf(tbl->log, "sip recv %d %s (%s) from %s/%s branch=%s%s", rsp.status, rsp.reason,
+		 rsp.cseq_method, src, conn ? ref_tp_name(ref_conn_peer(conn)->tp) : "udp",
+		 rsp.branch, t ? "" : ": no transaction, ignored");
 	if (t)
 		on_response(t, &rsp);
 }
@@ -354,6 +391,57 @@ void ref_txns_on_icmp(struct ref_txns *tbl, int err, const struct sockaddr *dst,
 	}
 }
 
+/* The connection under t is gone (RFC 3261 17.1.1.2 / 17.1.2.2: a transport error is
+ * reported to the TU and ends the transaction), except for the one case 18.1.1 repairs. */
+static void conn_lost(struct ref_txn *t, int err, const char *why)
+{
+	ref_conn_release(t->conn);
+	t->conn = NULL;
+	if (t->state == ST_CALLING && t->mtu_switched && err == -ECONNREFUSED) {
+		/* 18.1.1: TCP chosen only for the size and reset when connecting: retry on UDP. */
+		ref_logf(t->tbl->log, "sip %s to %s: TCP refused (%s); retrying over UDP "
+			 "(RFC 3261 18.1.1)", t->method, t->dst_str, why);
+		t->mtu_switched = false;
+		t->dst.tp = REF_TP_UDP;
+		if (prepare(t) == 0 && send_buf(t, t->msg, t->len) == 0) {
+			t->retx_ms = t->tbl->t1;
+			ref_timer_start(t->tbl->loop, &t->retx, t->retx_ms);
+			return;
+		}
+		notify_failed(t, SUT_E_TRANSPORT);
+		return;
+	}
+	if (t->state != ST_CALLING && t->state != ST_PROCEEDING)
+		return; /* the final response is in: nothing more to say on it */
+	ref_logf(t->tbl->log, "sip %s to %s/%s branch=%s: connection lost before the final "
+		 "response: %s", t->method, t->dst_str, ref_tp_name(t->dst.tp), t->branch, why);
+	if (t->internal) {
+		terminate(t);
+		maybe_free(t);
+		return;
+	}
+	notify_failed(t, SUT_E_TRANSPORT);
+}
+
+void ref_txns_on_down(struct ref_txns *tbl, struct ref_conn *conn, int err, const char *why)
+{
+	struct ref_txn *t;
+
+	/* Marked first: telling one transaction may start others (failover), which must not
+	 * be told, and may free some that were marked. */
+	TAILQ_FOREACH(t, &tbl->list, link)
+		t->down_mark = t->conn == conn;
+	for (;;) {
+		TAILQ_FOREACH(t, &tbl->list, link)
+			if (t->down_mark)
+				break;
+		if (!t)
+			return;
+		t->down_mark = false;
+		conn_lost(t, err, why);
+	}
+}
+
 int ref_txn_start(struct ref_txns *tbl, const struct ref_txn_params *p,
 		  const struct ref_txn_owner *ops, void *arg, struct ref_txn **out)
 {
@@ -368,20 +456,38 @@ int ref_txn_start(struct ref_txns *tbl, const struct ref_txn_params *p,
 	    snprintf(t->branch, sizeof(t->branch), "%s", p->branch) >= (int)sizeof(t->branch) ||
 	    snprintf(t->uri, sizeof(t->uri), "%s", p->uri) >= (int)sizeof(t->uri) ||
 	    snprintf(t->call_id, sizeof(t->call_id), "%s", p->call_id) >= (int)sizeof(t->call_id) ||
-	    snprintf(t->from_tag, sizeof(t->from_tag), "%s", p->from_tag) >= (int)sizeof(t->from_tag))
+	    snprintf(t->from_tag, sizeof(t->from_tag), "%s", p->from_tag) >= (int)sizeof(t->from_tag) ||
+	    snprintf(t->tls_name, sizeof(t->tls_name), "%s", p->tls_name ? p->tls_name : "") >=
+		    (int)sizeof(t->tls_name))
 		goto fail;
 	t->tbl = tbl;
 	t->invite = strcmp(p->method, "INVITE") == 0;
 	t->cseq = p->cseq;
 	t->dst = p->dst;
+	t->body_len = p->body_len;
 	ref_addr_str((const struct sockaddr *)&t->dst.sa, t->dst_str, sizeof(t->dst_str));
 	t->ops = ops;
 	t->arg = arg;
 	ref_timer_init(&t->retx, on_retx, t);
 	ref_timer_init(&t->main, on_main, t);
-	rc = build(t, t->method, t->branch, NULL, NULL, p->body_len, &t->msg, &t->len);
+	rc = prepare(t);
 	if (rc < 0)
 		goto fail;
+	if (t->dst.tp == REF_TP_UDP &&
+	    ref_tp_for_size(REF_TP_UDP, t->len, ref_tport_mask(tbl->tport)) == REF_TP_TCP) {
+		/* RFC 3261 18.1.1: over 1300 bytes with the path MTU unknown: TCP, same target. */
+		t->dst.tp = REF_TP_TCP;
+		if (prepare(t) == 0) {
+			t->mtu_switched = true;
+			ref_logf(tbl->log, "sip %s is %zu bytes, over 1300: TCP to %s instead of UDP "
+				 "(RFC 3261 18.1.1)", t->method, t->len, t->dst_str);
+		} else {
+			t->dst.tp = REF_TP_UDP;
+			rc = prepare(t);
+			if (rc < 0)
+				goto fail;
+		}
+	}
 	TAILQ_INSERT_HEAD(&tbl->list, t, link);
 	t->state = ST_CALLING;
 	t->sends = 1;
@@ -395,12 +501,15 @@ int ref_txn_start(struct ref_txns *tbl, const struct ref_txn_params *p,
 		t->pending_err = SUT_E_TRANSPORT;
 		ref_timer_start(tbl->loop, &t->main, 0);
 	} else {
-		ref_timer_start(tbl->loop, &t->retx, t->retx_ms);
+		/* Reliable transports: no timer A/E, the transport retransmits (17.1.1.2). */
+		if (!t->reliable)
+			ref_timer_start(tbl->loop, &t->retx, t->retx_ms);
 		ref_timer_start(tbl->loop, &t->main, t->invite ? tbl->timer_b : tbl->timer_f);
 	}
 	*out = t;
 	return 0;
 fail:
+	ref_conn_release(t->conn);
 	free(t->msg);
 	free(t);
 	return rc;
@@ -437,6 +546,13 @@ void ref_txn_redirect(struct ref_txn *t, const struct ref_target *dst)
 {
 	t->dst = *dst;
 	ref_addr_str((const struct sockaddr *)&t->dst.sa, t->dst_str, sizeof(t->dst_str));
+	if (prepare(t) < 0)
+		ref_logf(t->tbl->log, "sip cannot send to %s any more", t->dst_str);
+}
+
+enum ref_tp ref_txn_tp(const struct ref_txn *t)
+{
+	return t->dst.tp;
 }
 
 void ref_txns_init(struct ref_txns *tbl)

@@ -1,12 +1,16 @@
-/* peer_driver.c: siploc's SIP peers without a SUT, so real clients (SIPp) can be pointed
- * at them; writes the peers' event log, matched to its own capture of lo.
- * Usage: peer_driver SECONDS OUTDIR SPEC[=RULES]...   (run inside `unshare -rn`)
+/* peer_driver.c: siploc's SIP peers without a SUT, so real clients (SIPp, openssl
+ * s_client) can be pointed at them; writes the peers' event log, matched to its own
+ * capture of lo.
+ * Usage: peer_driver SECONDS OUTDIR SPEC[=RULES][|TLSOPT...]...   (inside `unshare -rn`)
  *   RULES  RULE[;RULE...]     RULE  KEY:STEP[,STEP...]   KEY  METHOD | default | #N
  *   STEP   CODE[@DELAY][+Header: value] | silence | reset | close | icmp-port | icmp-host
  *          | icmp-net        or the whole RULES: refuse | dropsyn
+ *   TLSOPT names:N1,N2,...  (certificate names; default: the peer's address)
+ *          | cert:wrong-name|expired|untrusted | abort (handshake refused)
  * Prints "ready" once every peer listens; stops after SECONDS or on SIGTERM. Out:
- * OUTDIR/events.txt (one event a line: index kind frame details) and OUTDIR/peers.pcap
- * (no capture when PEER_DRIVER_NOCAP is set). */
+ * OUTDIR/events.txt (one event a line: index kind frame details), OUTDIR/peers.pcap (no
+ * capture when PEER_DRIVER_NOCAP is set); with tls peers OUTDIR/ca.pem, OUTDIR/ADDR-PORT.pem
+ * and .key per tls peer, and OUTDIR/peers.keys (NSS key log). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +24,7 @@
 #include "sl_evlog.h"
 #include "sl_loop.h"
 #include "sl_peer.h"
+#include "sl_tls.h"
 
 #define MAX_PEERS 16
 
@@ -107,6 +112,54 @@ static int setup(struct sl_peer *p, char *rules)
 	return 0;
 }
 
+/* names:a,b | cert:KIND | abort, for a tls peer. */
+static int tls_setup(struct sl_peer *p, struct sl_tls *tls, char *opts, const char *out,
+		     struct sl_tls_id **idp)
+{
+	const char *names[16];
+	size_t n = 0;
+	enum sl_tls_cert kind = SL_TLS_CERT_VALID;
+	int abort_hs = 0;
+	char self[64], err[256], cert[4200], key[4200];
+	char *save = NULL;
+	for (char *o = opts ? strtok_r(opts, "|", &save) : NULL; o; o = strtok_r(NULL, "|", &save)) {
+		if (!strncmp(o, "names:", 6)) {
+			char *s2 = NULL;
+			for (char *nm = strtok_r(o + 6, ",", &s2); nm && n < 16; nm = strtok_r(NULL, ",", &s2))
+				names[n++] = nm;
+		} else if (!strcmp(o, "cert:wrong-name")) {
+			kind = SL_TLS_CERT_WRONG_NAME;
+		} else if (!strcmp(o, "cert:expired")) {
+			kind = SL_TLS_CERT_EXPIRED;
+		} else if (!strcmp(o, "cert:untrusted")) {
+			kind = SL_TLS_CERT_UNTRUSTED;
+		} else if (!strcmp(o, "abort")) {
+			abort_hs = 1;
+		} else {
+			fprintf(stderr, "peer_driver: bad tls option '%s'\n", o);
+			return -EINVAL;
+		}
+	}
+	/* "127.0.0.2:5061" or "[fd00::2]:5061": the address alone by default. */
+	const char *a = sl_peer_addr(p);
+	snprintf(self, sizeof(self), "%s", a[0] == '[' ? a + 1 : a);
+	*strrchr(self, a[0] == '[' ? ']' : ':') = 0;
+	if (!n)
+		names[n++] = self;
+	if (sl_tls_id_new(idp, tls, names, n, kind, abort_hs, err, sizeof(err)) < 0) {
+		fprintf(stderr, "peer_driver: %s: %s\n", sl_peer_spec(p), err);
+		return -EINVAL;
+	}
+	snprintf(cert, sizeof(cert), "%s/%s-%s.pem", out, self, strrchr(a, ':') + 1);
+	snprintf(key, sizeof(key), "%s/%s-%s.key", out, self, strrchr(a, ':') + 1);
+	if (sl_tls_id_write(*idp, cert, key, err, sizeof(err)) < 0) {
+		fprintf(stderr, "peer_driver: %s\n", err);
+		return -EIO;
+	}
+	sl_peer_set_tls(p, *idp, tls);
+	return 0;
+}
+
 static void write_events(const struct sl_evlog *log, const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -123,11 +176,15 @@ static void write_events(const struct sl_evlog *log, const char *path)
 		if (e->text)
 			fprintf(f, " %s %s MALFORMED %s\n", e->transport, e->server, e->text);
 		else if (e->method)
-			fprintf(f, " %s %s %s %s %lu\n", e->transport, e->server, e->method,
-				e->call_id ? e->call_id : "-", e->cseq);
+			fprintf(f, " %s %s %s %s %lu %s %s\n", e->transport, e->server, e->method,
+				e->call_id ? e->call_id : "-", e->cseq,
+				e->via_transport ? e->via_transport : "-",
+				e->via_sentby ? e->via_sentby : "-");
 		else
-			fprintf(f, " %s %s %d %s %lu\n", e->transport, e->server, e->status,
-				e->call_id ? e->call_id : "-", e->cseq);
+			fprintf(f, " %s %s %d %s %lu %s %s\n", e->transport, e->server, e->status,
+				e->call_id ? e->call_id : "-", e->cseq,
+				e->via_transport ? e->via_transport : "-",
+				e->via_sentby ? e->via_sentby : "-");
 	}
 	fclose(f);
 }
@@ -145,6 +202,8 @@ int main(int argc, char **argv)
 	struct sl_clock *clk = NULL;
 	struct sl_capture *cap = NULL;
 	struct sl_peer *peers[MAX_PEERS];
+	struct sl_tls_id *ids[MAX_PEERS] = { 0 };
+	struct sl_tls *tls = NULL;
 	int npeers = 0, rc = 1;
 	char err[512], path[4200];
 	signal(SIGTERM, on_signal);
@@ -166,6 +225,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	for (int i = 3; i < argc && npeers < MAX_PEERS; i++) {
+		char *bar = strchr(argv[i], '|');
+		if (bar)
+			*bar++ = 0;
 		char *eq = strchr(argv[i], '=');
 		if (eq)
 			*eq = 0;
@@ -173,10 +235,21 @@ int main(int argc, char **argv)
 			fprintf(stderr, "peer_driver: %s\n", err);
 			goto out;
 		}
-		if (eq && setup(peers[npeers++], eq + 1) < 0)
+		struct sl_peer *p = peers[npeers++];
+		if (eq && setup(p, eq + 1) < 0)
 			goto out;
-		if (!eq)
-			npeers++;
+		if (!strcmp(sl_peer_transport(p), "tls")) {
+			if (!tls) {
+				snprintf(path, sizeof(path), "%s/ca.pem", out);
+				if (sl_tls_new(&tls, err, sizeof(err)) < 0 ||
+				    sl_tls_write_ca(tls, path, err, sizeof(err)) < 0) {
+					fprintf(stderr, "peer_driver: %s\n", err);
+					goto out;
+				}
+			}
+			if (tls_setup(p, tls, bar, out, &ids[npeers - 1]) < 0)
+				goto out;
+		}
 	}
 	printf("ready\n");
 	fflush(stdout);
@@ -194,10 +267,16 @@ int main(int argc, char **argv)
 	}
 	snprintf(path, sizeof(path), "%s/events.txt", out);
 	write_events(log, path);
+	snprintf(path, sizeof(path), "%s/peers.keys", out);
+	if (tls && sl_tls_write_keylog(tls, path, err, sizeof(err)) < 0)
+		fprintf(stderr, "peer_driver: %s\n", err);
 	rc = 0;
 out:
 	for (int i = 0; i < npeers; i++)
 		sl_peer_free(peers[i]);
+	for (int i = 0; i < npeers; i++)
+		sl_tls_id_free(ids[i]);
+	sl_tls_free(tls);
 	sl_capture_free(cap);
 	if (clk) {
 		unlink(sl_clock_path(clk));

@@ -13,7 +13,7 @@ BIN=$BUILD/tests/peer_driver
 if [ "${SIPLOC_IN_NS:-}" != 1 ]; then
 	SRCS=(tests/e2e/peer_driver.c harness/sl_peer.c harness/sl_peer_tcp.c harness/sl_netfault.c
 	      harness/sl_sipmsg.c harness/sl_loop.c harness/sl_evlog.c harness/sl_addr.c
-	      harness/sl_clock.c harness/sl_capture.c)
+	      harness/sl_clock.c harness/sl_capture.c harness/sl_tls.c)
 	stale=0
 	[ -x "$BIN" ] || stale=1
 	for f in "${SRCS[@]}" harness/*.h; do [ "$f" -nt "$BIN" ] && stale=1; done
@@ -23,7 +23,7 @@ if [ "${SIPLOC_IN_NS:-}" != 1 ]; then
 		mkdir -p "$BUILD/tests"
 		# shellcheck disable=SC2086 # flag lists
 		gcc -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Iharness $SAN \
-			"${SRCS[@]}" $(pkg-config --cflags --libs libpcap) -lm -o "$BIN" ||
+			"${SRCS[@]}" $(pkg-config --cflags --libs libpcap openssl) -lm -o "$BIN" ||
 			{ echo "peer_sipp: FAIL: building $BIN"; exit 1; }
 	fi
 	for tool in sipp tshark unshare ip; do
@@ -43,7 +43,8 @@ sip1 300 IN A 127.0.0.2
 		printf '%s\n%s\n' "${head/ID/$1}" "$2" >"$L/$1.lua"
 	}
 	lua_case icmp-tcp 'peer("127.0.0.2:5060/tcp", icmp("port"))'
-	lua_case tls 'peer("127.0.0.2:5061/tls", reply(200))'
+	lua_case tls-opt-udp 'peer("127.0.0.2:5060/udp", reply(200), { cert = "expired" })'
+	lua_case tls-bad-cert 'peer("127.0.0.2:5061/tls", reply(200), { cert = "revoked" })'
 	lua_case after-final 'peer("127.0.0.2:5060/udp", { reply(486), provisional(180) })'
 	lua_case bad-key 'peer("127.0.0.2:5060/udp", { invite = reply(486) })'
 	lua_case handler-error 'peer("127.0.0.2:5060/udp", { on_request = function(req) error("boom") end })
@@ -54,7 +55,10 @@ expect_status(r, 503)'
 	reason() { jq -r --arg id "$1" '.scenarios[] | select(.id == $id) | .reason' "$R" 2>/dev/null; }
 	check "lua: icmp() on a tcp peer refused at its line" \
 		grep -q 'icmp-tcp.lua:8: .*icmp() fits udp peers only' <<<"$(reason icmp-tcp)"
-	check "lua: tls peer fails loudly" grep -q 'tls.lua:8: .*not implemented yet' <<<"$(reason tls)"
+	check "lua: tls options on a udp peer refused at their line" \
+		grep -q 'tls-opt-udp.lua:8: .*fit tls peers only' <<<"$(reason tls-opt-udp)"
+	check "lua: an unknown cert fault refused at its line" \
+		grep -q 'tls-bad-cert.lua:8: .*cert = "revoked": one of' <<<"$(reason tls-bad-cert)"
 	check "lua: a step after a final one refused" \
 		grep -q 'after-final.lua:8: .*nothing can follow' <<<"$(reason after-final)"
 	check "lua: a rule key that is no method refused" \

@@ -1,0 +1,202 @@
+/* sl_check_role.c: checks for the roles where the SUT receives requests: where its
+ * responses went (RFC 3263 section 5) and whether the copies of one forwarded request all
+ * reached one server (section 4.4). Pure functions of the event log, like sl_check.c. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sl_check.h"
+#include "sl_evlog.h"
+
+static void add_ev(struct sl_check_out *o, unsigned idx)
+{
+	for (size_t i = 0; i < o->nev; i++)
+		if (o->ev[i] == idx)
+			return;
+	if (o->nev < SL_CHECK_MAX_EV)
+		o->ev[o->nev++] = idx;
+}
+
+static void say(struct sl_check_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(struct sl_check_out *o, const char *fmt, ...)
+{
+	size_t len = strlen(o->detail);
+	if (len >= sizeof(o->detail) - 1)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->detail + len, sizeof(o->detail) - len, fmt, ap);
+	va_end(ap);
+}
+
+/* A response from the SUT, at the harness UAC or at a peer. */
+static int is_response_in(const struct sl_event *e)
+{
+	return e->kind == SL_EV_SIP_RX && e->status && !e->method && !e->text;
+}
+
+static int is_request_to_peer(const struct sl_event *e)
+{
+	return e->kind == SL_EV_SIP_RX && e->method && !e->text;
+}
+
+static void dest_of(const struct sl_event *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", e->server ? e->server : "?", e->transport ? e->transport : "?");
+}
+
+void sl_check_response_route(const struct sl_evlog *l, int status, const char *method,
+			     const char *const *dests, size_t n, struct sl_check_out *o)
+{
+	memset(o, 0, sizeof(*o));
+	char seen[64][80];
+	size_t nseen = 0;
+	char cur[80] = "";
+	const char *cur_branch = NULL;
+	int cur_status = 0;
+	for (size_t i = 0; i < sl_evlog_count(l); i++) {
+		const struct sl_event *e = sl_evlog_get(l, i);
+		if (!is_response_in(e) || (status ? e->status != status : e->status < 200) ||
+		    (method && (!e->cseq_method || strcmp(e->cseq_method, method))))
+			continue;
+		char d[80];
+		dest_of(e, d, sizeof(d));
+		const char *br = e->branch ? e->branch : "";
+		/* One attempt: a run of copies of one response at one destination. */
+		if (cur_branch && !strcmp(d, cur) && !strcmp(br, cur_branch) &&
+		    cur_status == e->status)
+			continue;
+		snprintf(cur, sizeof(cur), "%s", d);
+		cur_branch = br;
+		cur_status = e->status;
+		if (nseen < 64)
+			snprintf(seen[nseen++], sizeof(seen[0]), "%s", d);
+		add_ev(o, e->idx);
+	}
+	int ok = nseen == n;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = !strcmp(seen[i], dests[i]);
+	o->pass = ok;
+	o->seen = nseen > 0;
+	if (status)
+		say(o, "expected the %d response%s%s at: ", status, method ? " to " : "",
+		    method ? method : "");
+	else
+		say(o, "expected final responses%s%s at: ", method ? " to " : "", method ? method : "");
+	for (size_t i = 0; i < n; i++)
+		say(o, "%s%s", i ? " -> " : "", dests[i]);
+	if (!n)
+		say(o, "nowhere");
+	say(o, "; the SUT sent them to: ");
+	for (size_t i = 0; i < nseen; i++)
+		say(o, "%s%s", i ? " -> " : "", seen[i]);
+	if (!nseen) {
+		say(o, "no address the harness listens on");
+		/* What the SUT did instead: its DNS queries and the requests it got. */
+		for (size_t i = 0; i < sl_evlog_count(l) && o->nev < 8; i++) {
+			const struct sl_event *e = sl_evlog_get(l, i);
+			if (e->kind == SL_EV_DNS || (e->kind == SL_EV_SIP_TX && e->method))
+				add_ev(o, e->idx);
+		}
+	}
+}
+
+/* Same transaction of the client: Call-ID, CSeq number and method. */
+static int same_txn(const struct sl_event *a, const struct sl_event *b)
+{
+	return a->call_id && b->call_id && !strcmp(a->call_id, b->call_id) && a->cseq == b->cseq &&
+	       a->method && b->method && !strcmp(a->method, b->method);
+}
+
+void sl_check_one_server(const struct sl_evlog *l, const char *method, int after_answer,
+			 struct sl_check_out *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->pass = 1;
+	size_t nev = sl_evlog_count(l);
+	unsigned groups = 0, copies = 0, client_rtx = 0;
+	for (size_t i = 0; i < nev; i++) {
+		const struct sl_event *g = sl_evlog_get(l, i);
+		if (!is_request_to_peer(g) || (method ? strcmp(g->method, method) :
+		    (!strcmp(g->method, "ACK") || !strcmp(g->method, "CANCEL"))))
+			continue;
+		int first = 1;
+		for (size_t k = 0; k < i && first; k++)
+			first = !(is_request_to_peer(sl_evlog_get(l, k)) &&
+				  same_txn(sl_evlog_get(l, k), g));
+		if (!first)
+			continue;
+		/* The server that holds the transaction: with after_answer, the first one that
+		 * answered it with anything but 503 (a failed server is no holder). */
+		const struct sl_event *holder = after_answer ? NULL : g, *answer = NULL;
+		size_t from = i;
+		if (after_answer) {
+			for (size_t k = i; k < nev && !holder; k++) {
+				const struct sl_event *e = sl_evlog_get(l, k);
+				if (e->kind == SL_EV_SIP_TX && e->status && e->status != 503 &&
+				    e->call_id && !strcmp(e->call_id, g->call_id) && e->cseq == g->cseq &&
+				    e->cseq_method && !strcmp(e->cseq_method, g->method)) {
+					answer = e;
+					from = k;
+					for (size_t j = k; j-- > i && !holder;) {
+						const struct sl_event *q = sl_evlog_get(l, j);
+						if (is_request_to_peer(q) && same_txn(q, g) && q->server &&
+						    e->server && !strcmp(q->server, e->server))
+							holder = q;
+					}
+				}
+			}
+			if (!holder)
+				continue;
+			add_ev(o, answer->idx);
+			/* Did the client retransmit after the answer? Only then the case happened. */
+			for (size_t k = from; k < nev; k++) {
+				const struct sl_event *e = sl_evlog_get(l, k);
+				if (e->kind == SL_EV_SIP_TX && e->method && same_txn(e, g))
+					client_rtx++;
+			}
+		}
+		groups++;
+		add_ev(o, holder->idx);
+		unsigned here = 0, elsewhere = 0;
+		for (size_t k = from; k < nev; k++) {
+			const struct sl_event *e = sl_evlog_get(l, k);
+			if (!is_request_to_peer(e) || !same_txn(e, g))
+				continue;
+			copies++;
+			if (!strcmp(e->server, holder->server) && !strcmp(e->transport, holder->transport)) {
+				here++;
+				continue;
+			}
+			elsewhere++;
+			if (elsewhere <= 4) {
+				o->pass = 0;
+				say(o, "%s (Call-ID %s, CSeq %lu) copy at %s/%s (t=%.3fs), but %s "
+				    "%s/%s. ", g->method, g->call_id, g->cseq, e->server, e->transport,
+				    e->t_sut, after_answer ? "the server that answered is" :
+				    "the first copy went to", holder->server, holder->transport);
+				add_ev(o, e->idx);
+			}
+		}
+		if (elsewhere > 4)
+			say(o, "... %u copies in all away from %s. ", elsewhere, holder->server);
+		if (!after_answer && here + elsewhere > 1)
+			o->seen = 1;
+	}
+	if (after_answer)
+		o->seen = client_rtx > 0;
+	if (o->pass) {
+		if (after_answer)
+			say(o, "%u transaction(s) answered by a server; %u copies of the request "
+			    "reached a server after the answer, all the one that answered; the "
+			    "client sent %u copies after the answer", groups, copies, client_rtx);
+		else
+			say(o, "%u transaction(s), %u copies of their requests at the servers, each "
+			    "transaction's at one server", groups, copies);
+		if (!o->seen)
+			say(o, " (nothing to judge: %s)", after_answer ?
+			    "the client sent nothing after the answer" : "no request reached a "
+			    "server twice");
+	}
+}

@@ -30,7 +30,10 @@ good=scenarios/rfc3263/4.3-failure/fo-503-next-srv-target.lua
 while IFS='|' read -r name attack extra flags verdict what; do
   scn "$name" "$attack" "$extra"
   mkdir -p "$E2E_TMP/in-$name"
-  cp "$E2E_TMP/$name.lua" "$good" "$E2E_TMP/in-$name/"
+  cp "$E2E_TMP/$name.lua" "$E2E_TMP/in-$name/"
+  # The memory cap sits below what any worker needs (so load cannot make the flood too
+  # slow to reach it): it runs alone.
+  [ "$name" = memcap ] || cp "$good" "$E2E_TMP/in-$name/"
   OUT=$E2E_TMP/o-$name
   t0=$(date +%s)
   # shellcheck disable=SC2086
@@ -49,7 +52,7 @@ while IFS='|' read -r name attack extra flags verdict what; do
     check "$name: reason /$what/" jq -e --arg id "$name" --arg re "$what" \
       '.scenarios[] | select(.id == $id) | .reason | test($re)' "$R"
   fi
-  check "$name: the good scenario of the same run passed" \
+  [ "$name" = memcap ] || check "$name: the good scenario of the same run passed" \
     jq -e '[.scenarios[] | select(.id == "fo-503-next-srv-target") | .verdict] == ["pass"]' "$R"
   check "$name: pcap kept and readable by tshark" tshark -r "$OUT/pcap/$name.pcap" -c 1
   check "$name: log kept" test -s "$OUT/log/$name.log"
@@ -62,7 +65,7 @@ bigdgram|bigdgram;n=1300|||fail|well-formed SIP
 sipflood|sipflood;n=40000|||error|sipflood.lua:5: flood: more than 20000 events
 dnsflood|dnsflood;n=100000|||error|flood: more than 20000 events
 conns|conns;n=300|peer("127.0.0.2:5060/tcp", reply(200))||error|127.0.0.2:5060/tcp: the SUT holds more than 256 TCP connections
-memcap|sipflood;n=9000||--max-worker-mb 30|error|worker memory cap: [0-9]+ MiB resident, over --max-worker-mb 30
+memcap|sipflood;n=9000||--max-worker-mb 12|error|worker memory cap: [0-9]+ MiB resident, over --max-worker-mb 12
 CASES
 
 # The capture's byte budget: 1300 datagrams of 64 kB are past 64 MiB, so the last ones

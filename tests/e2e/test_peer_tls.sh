@@ -117,7 +117,7 @@ N='names:sip1.example.test,127.0.0.2'
 	"[fd00::4]:5061/tls=default:503+Retry-After: 60" "127.0.0.5:5061/tls=INVITE:reset;OPTIONS:close" \
 	"127.0.0.7:5061/tls=refuse" "127.0.0.9:5061/tls=dropsyn" "127.0.0.10:5061/tls=INVITE:486@1" \
 	"127.0.0.11:5061/tls|cert:wrong-name" "127.0.0.12:5061/tls|cert:expired" \
-	"127.0.0.13:5061/tls|cert:untrusted" "127.0.0.14:5061/tls|abort" \
+	"127.0.0.13:5061/tls|cert:untrusted" "127.0.0.14:5061/tls|abort" "127.0.0.15:5061/tls=INVITE:200" \
 	>"$D/ready" 2>"$D/stderr" &
 DRV_PID=$!
 for _ in $(seq 100); do grep -q ready "$D/ready" 2>/dev/null && break; sleep 0.05; done
@@ -155,6 +155,11 @@ check "two messages in one record, one over three: three 200s (got: $(codes fram
 { msg INVITE c3 b3; sleep 0.2; msg CANCEL c3 b3; sleep 0.3; msg ACK c3 b3 sl1; sleep 0.1; } | tls cancel 127.0.0.3:5061
 check "CANCEL: 180, 200 (CANCEL), 487 (got: $(codes cancel))" test "$(codes cancel)" = "180 200 487 "
 check "... the 487 is for the INVITE" grep -q 'CSeq: 1 INVITE' <(sed -n '/^SIP\/2.0 487/,/^\r*$/p' "$E2E_TMP/cancel.out")
+# A 2xx to INVITE over TLS: not retransmitted (reliable transport); its ACK (a new
+# transaction, To tag of the 200) is watched for, and a missing one noted at the end.
+{ msg INVITE c12 b12; sleep 0.2; msg ACK c12 b12ack sl1; sleep 0.1; msg INVITE c13 b13; sleep 0.3; } |
+	tls ack 127.0.0.15:5061
+check "2xx over TLS: one 200 per INVITE, none retransmitted (got: $(codes ack))" test "$(codes ack)" = "200 200 "
 # IPv6: 503 with Retry-After; the default certificate names the address.
 { msg OPTIONS c4 b4 '' '[fd00::1]:5999'; sleep 0.3; } | tls v6 '[fd00::4]:5061' -verify_ip fd00::4
 check "IPv6: 503 (got: $(codes v6))" test "$(codes v6)" = "503 "
@@ -206,6 +211,9 @@ EV=$D/events.txt
 P=$D/peers.pcap
 check "key log written" test -s "$D/peers.keys"
 check "the sent-by path is logged" grep -q 'goes over a new TLS connection to the Via sent-by 127.0.0.1:5998' "$EV"
+check "the INVITE whose 200 got no ACK is noted, the other not" \
+	test "$(grep -c 'no ACK for the 2xx to INVITE (Call-ID c1[23])' "$EV")" -eq 1 -a \
+	"$(grep -c 'no ACK for the 2xx to INVITE (Call-ID c13)' "$EV")" -eq 1
 check "cert faults logged as failed handshakes" test "$(grep -c 'TLS handshake with .* failed' "$EV")" -ge 5
 # Every SIP event has a frame, and tshark, decrypting with the key log, sees that very
 # message in it. The event names the frame carrying the record with the message's first

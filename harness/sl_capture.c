@@ -18,6 +18,7 @@ struct frame {
 	uint64_t t_us;   /* worker monotonic time */
 	uint32_t len, caplen;
 	unsigned char *data;
+	int matched;     /* some event's fingerprint claimed it */
 };
 
 struct sl_capture {
@@ -47,7 +48,7 @@ static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *by
 	memcpy(d, bytes, h->caplen);
 	int64_t real_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
 	c->fr[c->n++] = (struct frame){ (uint64_t)(real_us - c->real_minus_mono_us), h->len,
-					h->caplen, d };
+					h->caplen, d, 0 };
 }
 
 static void on_readable(int fd, unsigned ev, void *arg)
@@ -143,7 +144,7 @@ struct l4 {
 	char src[SL_ADDRSTRLEN], dst[SL_ADDRSTRLEN];  /* ports 0 for ICMP */
 	const unsigned char *pl;         /* udp/tcp payload, or the whole ICMP message */
 	size_t len;
-	uint32_t seq;                    /* tcp */
+	uint32_t seq, ack;               /* tcp */
 	unsigned flags;                  /* tcp */
 };
 
@@ -221,6 +222,7 @@ static int frame_l4(const struct sl_capture *c, const struct frame *f, struct l4
 			if (ulen < 20 || (hl = (size_t)(u[12] >> 4) * 4) < 20 || ulen < hl)
 				return -1;
 			o->seq = (uint32_t)u[4] << 24 | (uint32_t)u[5] << 16 | (uint32_t)u[6] << 8 | u[7];
+			o->ack = (uint32_t)u[8] << 24 | (uint32_t)u[9] << 16 | (uint32_t)u[10] << 8 | u[11];
 			o->flags = u[13];
 		}
 		o->pl = u + hl;
@@ -248,29 +250,41 @@ static struct flow *flow_find(struct flow *fl, size_t n, const struct l4 *x)
 	return NULL;
 }
 
+/* a and b name the same host ("127.0.0.1:53" and "127.0.0.1:40000"). */
+static int same_host(const char *a, const char *b)
+{
+	const char *pa = strrchr(a, ':'), *pb = strrchr(b, ':');
+	return pa && pb && pa - a == pb - b && !strncmp(a, b, (size_t)(pa - a));
+}
+
 static int same_ends(const struct sl_fp *fp, const struct l4 *x)
 {
-	return fp->proto == x->proto && !fp->frame && !strcmp(fp->src, x->src) &&
+	return fp->proto == x->proto && !fp->frame &&
+	       (fp->any_sport ? same_host(fp->src, x->src) : !strcmp(fp->src, x->src)) &&
 	       !strcmp(fp->dst, x->dst);
 }
 
-/* Earliest unmatched fingerprint accepted by want(); every one when all. */
-static void match_events(struct sl_evlog *log, const struct l4 *x, unsigned frame, int all,
-			 int (*want)(const struct sl_fp *fp, const struct l4 *x, const void *arg),
-			 const void *arg)
+/* Earliest unmatched fingerprint accepted by want(); every one when all. Returns how
+ * many it gave the frame. */
+static int match_events(struct sl_evlog *log, const struct l4 *x, unsigned frame, int all,
+			int (*want)(const struct sl_fp *fp, const struct l4 *x, const void *arg),
+			const void *arg)
 {
 	size_t nev = sl_evlog_count(log);
+	int n = 0;
 	for (size_t e = 0; e < nev; e++) {
 		struct sl_event *ev = sl_evlog_get(log, e);
 		for (int k = 0; k < 2; k++) {
 			struct sl_fp *fp = &ev->fp[k];
 			if (same_ends(fp, x) && want(fp, x, arg)) {
 				fp->frame = frame;
+				n++;
 				if (!all)
-					return;
+					return n;
 			}
 		}
 	}
+	return n;
 }
 
 static int want_hash(const struct sl_fp *fp, const struct l4 *x, const void *arg)
@@ -305,7 +319,7 @@ void sl_capture_match(struct sl_capture *c, struct sl_evlog *log)
 		if (x.proto == 17) {
 			/* Retransmissions carry the same bytes and were logged in capture order. */
 			uint64_t h = sl_fp_hash(x.pl, x.len);
-			match_events(log, &x, frame, 0, want_hash, &h);
+			c->fr[i].matched = match_events(log, &x, frame, 0, want_hash, &h);
 		} else if (x.proto == 1 || x.proto == 58) {
 			unsigned char m[1500];
 			size_t n = x.len < sizeof(m) ? x.len : sizeof(m);
@@ -313,7 +327,7 @@ void sl_capture_match(struct sl_capture *c, struct sl_evlog *log)
 			m[2] = m[3] = 0;
 			uint64_t h = sl_fp_hash(m, n);
 			x.len = n;
-			match_events(log, &x, frame, 0, want_hash, &h);
+			c->fr[i].matched = match_events(log, &x, frame, 0, want_hash, &h);
 		} else if (x.flags & 0x02) {            /* SYN: a direction starts */
 			struct flow *f = flow_find(fl, nfl, &x);
 			if (!f) {
@@ -327,16 +341,38 @@ void sl_capture_match(struct sl_capture *c, struct sl_evlog *log)
 			}
 			f->isn = x.seq;
 		} else if (x.flags & 0x04) {
-			match_events(log, &x, frame, 0, want_rst, NULL);
+			c->fr[i].matched = match_events(log, &x, frame, 0, want_rst, NULL);
 		} else if (x.len) {
 			struct flow *f = flow_find(fl, nfl, &x);
 			if (!f)
 				continue;
 			unsigned long long rel = (uint32_t)(x.seq - f->isn - 1);
-			match_events(log, &x, frame, 1, want_off, &rel);
+			c->fr[i].matched = match_events(log, &x, frame, 1, want_off, &rel);
 		}
 	}
 	free(fl);
+}
+
+int sl_capture_pkt(const struct sl_capture *c, size_t i, struct sl_pkt *p)
+{
+	if (i >= c->n)
+		return -ENOENT;
+	struct l4 x;
+	if (frame_l4(c, &c->fr[i], &x) < 0)
+		return -EINVAL;
+	memset(p, 0, sizeof(*p));
+	p->frame = (unsigned)i + 1;
+	p->t_us = c->fr[i].t_us;
+	p->matched = c->fr[i].matched;
+	p->proto = x.proto;
+	snprintf(p->src, sizeof(p->src), "%s", x.src);
+	snprintf(p->dst, sizeof(p->dst), "%s", x.dst);
+	p->pl = x.pl;
+	p->len = x.len;
+	p->seq = x.seq;
+	p->ack = x.ack;
+	p->flags = x.flags;
+	return 0;
 }
 
 int sl_capture_write(struct sl_capture *c, const char *path, const struct sl_clock *clk,

@@ -68,6 +68,11 @@ struct sl_weight_want {
 int sl_check_weights(const struct sl_evlog *l, const char *method,
 		     const struct sl_weight_want *want, size_t n, double p_min,
 		     struct sl_check_out *o);
+/* The same over the transactions whose first request comes at event index from or
+ * later (expect_weights{trials=}: the transactions it ran itself). */
+int sl_check_weights_from(const struct sl_evlog *l, size_t from, const char *method,
+			  const struct sl_weight_want *want, size_t n, double p_min,
+			  struct sl_check_out *o);
 /* Upper tail of the chi-square distribution with df degrees of freedom at x. */
 double sl_chi2_sf(double x, unsigned df);
 

@@ -458,8 +458,8 @@ static int settle(struct sl_world *w, double sut_s)
 	return 0;
 }
 
-int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_t body_len,
-		  int *status, char *err, size_t errlen)
+int sl_world_send_quick(struct sl_world *w, const char *method, const char *uri,
+			size_t body_len, int *status, char *err, size_t errlen)
 {
 	int rc = sl_world_start(w, err, errlen);
 	if (rc < 0)
@@ -513,11 +513,23 @@ int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_
 	}
 	w->pending_id = 0;
 	*status = w->pending_status;
+	return 0;
+}
+
+int sl_world_settle(struct sl_world *w, char *err, size_t errlen)
+{
 	/* Let ACKs and late retransmissions land before the scenario looks. */
-	rc = settle(w, 2 * w->t1_s);
+	int rc = settle(w, 2 * w->t1_s);
 	if (rc < 0)
 		snprintf(err, errlen, "watchdog: wall time exceeded %g s", w->o.timeout_s);
 	return rc;
+}
+
+int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_t body_len,
+		  int *status, char *err, size_t errlen)
+{
+	int rc = sl_world_send_quick(w, method, uri, body_len, status, err, errlen);
+	return rc < 0 ? rc : sl_world_settle(w, err, errlen);
 }
 
 int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errlen)

@@ -54,6 +54,11 @@ int sl_world_start(struct sl_world *w, char *err, size_t errlen);
  * watchdog) with the reason in err. */
 int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_t body_len,
 		  int *status, char *err, size_t errlen);
+/* The same without the settling, for a run of transactions where only the last needs
+ * the network to settle (expect_weights trials): call sl_world_settle() after. */
+int sl_world_send_quick(struct sl_world *w, const char *method, const char *uri,
+			size_t body_len, int *status, char *err, size_t errlen);
+int sl_world_settle(struct sl_world *w, char *err, size_t errlen);
 /* Jumps the SUT clock (only between transactions). */
 int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errlen);
 void sl_world_note(struct sl_world *w, const char *text);

@@ -1,6 +1,8 @@
 /* rpt_svg.c: the ladder diagram of one scenario: who sent what to whom, in SUT time,
  * drawn from results.json "events", with the packets of failed checks marked. */
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,24 +189,61 @@ static json_int_t frame_at(const json_t *e, size_t k)
 	return json_integer_value(json_array_get(json_object_get(e, "frames"), k));
 }
 
-/* The same request (method, branch) to the same place as an earlier event: a
- * retransmission, worth telling apart from a new transaction in the picture. */
-static int is_retransmission(const json_t *evs, size_t upto, const json_t *e)
+/* Requests seen so far, by (kind, method, branch, destination): the same request to the
+ * same place again is a retransmission, worth telling apart from a new transaction in
+ * the picture. A hash set, so a ladder of thousands of transactions stays linear. */
+struct seen {
+	char **key;
+	size_t cap, n;
+};
+
+static uint64_t str_hash(const char *s)
 {
-	size_t i;
-	json_t *x;
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* 1 if e's request was seen before (then or now it is remembered); 0 otherwise. */
+static int is_retransmission(struct seen *st, const json_t *e)
+{
 	if (!*rpt_str(e, "method") || !*rpt_str(e, "branch"))
 		return 0;
-	json_array_foreach(evs, i, x) {
-		if (i >= upto)
-			break;
-		if (!strcmp(rpt_str(x, "kind"), rpt_str(e, "kind")) &&
-		    !strcmp(rpt_str(x, "method"), rpt_str(e, "method")) &&
-		    !strcmp(rpt_str(x, "branch"), rpt_str(e, "branch")) &&
-		    !strcmp(rpt_str(x, "to"), rpt_str(e, "to")))
-			return 1;
+	char k[512];
+	snprintf(k, sizeof(k), "%s\x01%s\x01%s\x01%s", rpt_str(e, "kind"), rpt_str(e, "method"),
+		 rpt_str(e, "branch"), rpt_str(e, "to"));
+	if (st->n * 2 >= st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 256;
+		char **nk = calloc(cap, sizeof(*nk));
+		if (!nk)
+			return 0;
+		for (size_t i = 0; i < st->cap; i++) {
+			if (!st->key[i])
+				continue;
+			size_t h = (size_t)str_hash(st->key[i]) & (cap - 1);
+			while (nk[h])
+				h = (h + 1) & (cap - 1);
+			nk[h] = st->key[i];
+		}
+		free(st->key);
+		st->key = nk;
+		st->cap = cap;
 	}
+	size_t h = (size_t)str_hash(k) & (st->cap - 1);
+	for (; st->key[h]; h = (h + 1) & (st->cap - 1))
+		if (!strcmp(st->key[h], k))
+			return 1;
+	st->key[h] = strdup(k);
+	st->n += st->key[h] != NULL;
 	return 0;
+}
+
+static void seen_free(struct seen *st)
+{
+	for (size_t i = 0; i < st->cap; i++)
+		free(st->key[i]);
+	free(st->key);
 }
 
 static void sip_label(const json_t *e, char *out, size_t len)
@@ -262,6 +301,7 @@ static size_t rows(struct cols *c, const json_t *evs, struct row *r, size_t cap)
 	json_t *e;
 	double last = 0;
 	int any = 0;
+	struct seen st = { 0 };
 	json_array_foreach(evs, i, e) {
 		const char *k = rpt_str(e, "kind");
 		double t = json_number_value(json_object_get(e, "t"));
@@ -296,7 +336,7 @@ static size_t rows(struct cols *c, const json_t *evs, struct row *r, size_t cap)
 			w.to = rx ? peer : COL_SUT;
 			w.frame = frame_at(e, 0);
 			sip_label(e, w.label, sizeof(w.label));
-			if (is_retransmission(evs, i, e)) {
+			if (is_retransmission(&st, e)) {
 				size_t l = strlen(w.label);
 				snprintf(w.label + l, sizeof(w.label) - l, " (retransmission)");
 			}
@@ -339,6 +379,7 @@ static size_t rows(struct cols *c, const json_t *evs, struct row *r, size_t cap)
 			r[n++] = w2;
 		}
 	}
+	seen_free(&st);
 	return n;
 }
 

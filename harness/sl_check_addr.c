@@ -217,11 +217,21 @@ static void list_leaves(struct sl_check_out *o, const struct sl_targets *t)
 		say(o, " and %zu more", n - shown);
 }
 
+/* The answers that shaped the tree's top: NAPTR, the SRV sets (or the A records when
+ * the URI had a port); the per-target A answers are left out, they prove nothing here. */
 static void dns_evidence(struct sl_check_out *o, const struct sl_targets *t)
 {
-	for (size_t i = 0; i < t->count && o->nev < SL_CHECK_MAX_EV - 4; i++)
-		if (t->n[i].ev >= 0)
+	if (t->n[0].ev >= 0)
+		add_ev(o, (unsigned)t->n[0].ev);
+	for (size_t i = 1; i < t->count && o->nev < SL_CHECK_MAX_EV - 4; i++)
+		if (t->n[i].parent == 0 && t->n[i].ev >= 0)
 			add_ev(o, (unsigned)t->n[i].ev);
+}
+
+static void node_evidence(struct sl_check_out *o, const struct sl_targets *t, int i)
+{
+	if (i >= 0 && t->n[i].ev >= 0)
+		add_ev(o, (unsigned)t->n[i].ev);
 }
 
 /* Why a destination outside the tree breaks RFC 3263: the rule whose relaxing lets it
@@ -376,7 +386,7 @@ struct order {
 	size_t nobs;
 	unsigned char *skip;       /* leaf may be left out (failed before, a duplicate) */
 	uint64_t *memo;            /* failed (state, k) hashes; 0 = free */
-	size_t memo_cap;
+	size_t memo_cap, memo_n;
 	unsigned long calls;
 	size_t kmax;
 	uint64_t deepest[WORDS];
@@ -470,6 +480,7 @@ static uint64_t key(const struct state *s, size_t k)
 	return h ? h : 1;
 }
 
+/* Open addressing, never filled beyond half: past that, states are searched again. */
 static int memo_has(struct order *r, uint64_t h, int insert)
 {
 	size_t i = (size_t)h & (r->memo_cap - 1);
@@ -478,8 +489,10 @@ static int memo_has(struct order *r, uint64_t h, int insert)
 			return 1;
 		i = (i + 1) & (r->memo_cap - 1);
 	}
-	if (insert)
+	if (insert && r->memo_n < r->memo_cap / 2) {
 		r->memo[i] = h;
+		r->memo_n++;
+	}
 	return 0;
 }
 
@@ -546,6 +559,8 @@ static const char *node_label(const struct sl_targets *t, const struct sl_tnode 
 /* What the deepest path could not do with obs[k]: which rule it breaks. */
 static unsigned diagnose(const struct order *r, struct sl_check_out *o)
 {
+	unsigned why = 0;
+	int cited[2] = { -1, -1 };
 	const struct attempt *a = r->obs[r->kmax];
 	struct state s;
 	memcpy(s.w, r->deepest, sizeof(s.w));
@@ -570,15 +585,18 @@ static unsigned diagnose(const struct order *r, struct sl_check_out *o)
 		int g = path[k], child = path[k - 1];
 		int cur = current(r, &s, g);
 		if (cur >= 0 && cur != child) {
+			cited[0] = cur;
 			if (t->n[g].kind == SL_TN_SRV) {
 				say(o, "%s left target %s before trying all its addresses (RFC 3263 "
 				    "4.2: every address of a target before the next). ", a->dest,
 				    node_label(t, &t->n[cur], b1, sizeof(b1)));
-				return SL_R_SRV_ALL_ADDRS;
+				why = SL_R_SRV_ALL_ADDRS;
+				break;
 			}
 			say(o, "%s is outside %s, whose targets were not all tried. ", a->dest,
 			    node_label(t, &t->n[cur], b1, sizeof(b1)));
-			return t->naptr ? SL_R_TP_NAPTR_ORDER : SL_R_SRV_PRIORITY;
+			why = t->naptr ? SL_R_TP_NAPTR_ORDER : SL_R_SRV_PRIORITY;
+			break;
 		}
 		if (cur >= 0)
 			continue;
@@ -591,21 +609,31 @@ static unsigned diagnose(const struct order *r, struct sl_check_out *o)
 				blk = j;
 		const char *state = blk >= 0 && t->n[blk].unknown ?
 			"which the SUT never resolved" : "not tried yet";
+		cited[0] = g;
+		cited[1] = blk;
 		if (t->n[g].kind == SL_TN_SRV) {
 			say(o, "%s (target %s) came before %s, %s (RFC 2782: lower priority first). ",
 			    a->dest, node_label(t, &t->n[child], b1, sizeof(b1)),
 			    blk >= 0 ? node_label(t, &t->n[blk], b2, sizeof(b2)) : "a lower priority",
 			    state);
-			return SL_R_SRV_PRIORITY;
+			why = SL_R_SRV_PRIORITY;
+			break;
 		}
 		say(o, "%s (via %s) came before %s, %s (%s). ", a->dest,
 		    node_label(t, &t->n[child], b1, sizeof(b1)),
 		    blk >= 0 ? node_label(t, &t->n[blk], b2, sizeof(b2)) : "a better alternative",
 		    state, t->naptr ? "NAPTR order, then preference" : "the SRV list");
-		return t->naptr ? SL_R_TP_NAPTR_ORDER : SL_R_SRV_PRIORITY;
+		why = t->naptr ? SL_R_TP_NAPTR_ORDER : SL_R_SRV_PRIORITY;
+		break;
 	}
-	say(o, "%s does not fit any order RFC 2782 allows here. ", a->dest);
-	return SL_R_SRV_PRIORITY;
+	if (!why) {
+		say(o, "%s does not fit any order RFC 2782 allows here. ", a->dest);
+		why = SL_R_SRV_PRIORITY;
+	}
+	/* The answers that set the broken rule: the SRV set or NAPTR, the target left. */
+	node_evidence(o, t, cited[0]);
+	node_evidence(o, t, cited[1]);
+	return why;
 }
 
 /* What the order of this send{} speaks for: the cases its tree and attempts show. */
@@ -734,7 +762,6 @@ static int judge_order(const struct sl_evlog *l, const struct attempt *at, size_
 	}
 	say(o, "; at attempt %zu: ", r.kmax + 1);
 	o->failed |= diagnose(&r, o);
-	dns_evidence(o, t);
 	res = 0;
 out:
 	free(obs);

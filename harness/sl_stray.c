@@ -216,8 +216,26 @@ static size_t tcp_answer(const struct sl_capture *c, size_t i, const struct sl_p
 	return (size_t)-1;
 }
 
+/* Is host of a ("127.0.0.1:5060", "[::1]:5060") one of self ("127.0.0.1", "::1")? */
+static int is_self(const char *a, const char *const *self, size_t nself)
+{
+	char h[64];
+	host_part(a, h, sizeof(h));
+	const char *x = h;
+	size_t l = strlen(h);
+	if (h[0] == '[' && l > 1 && h[l - 1] == ']') {
+		h[l - 1] = 0;
+		x = h + 1;
+	}
+	for (size_t i = 0; i < nself; i++)
+		if (!strcmp(x, self[i]))
+			return 1;
+	return 0;
+}
+
 int sl_stray_events(const struct sl_capture *c, struct sl_evlog *log,
-		    const char *const *declared, size_t ndeclared)
+		    const char *const *declared, size_t ndeclared, const char *const *self,
+		    size_t nself)
 {
 	size_t n = sl_capture_frames(c);
 	unsigned char *used = calloc(n ? n : 1, 1); /* RSTs already told as a SYN's answer */
@@ -226,7 +244,8 @@ int sl_stray_events(const struct sl_capture *c, struct sl_evlog *log,
 	int added = 0, rc = 0;
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		struct sl_pkt p, a;
-		if (used[i] || sl_capture_pkt(c, i, &p) < 0 || p.matched)
+		if (used[i] || sl_capture_pkt(c, i, &p) < 0 || p.matched ||
+		    (is_self(p.src, self, nself) && is_self(p.dst, self, nself)))
 			continue;
 		char why[160], t[512];
 		if (p.proto == 17) {

@@ -14,9 +14,12 @@ struct sl_capture;
 struct sl_evlog;
 
 /* declared: what the scenario put on the network, as "addr:port/transport" (peers, the
- * fake DNS), so an event can say whether anything was meant to be there. Returns the
- * number of events added, or -ENOMEM. */
+ * fake DNS), so an event can say whether anything was meant to be there. self: the
+ * SUT's own addresses ("127.0.0.1"): a packet from one of them to one of them that no
+ * event claimed is the SUT talking to itself (a daemon's control channel), not the
+ * world's business, and is left out. Returns the number of events added, or -ENOMEM. */
 int sl_stray_events(const struct sl_capture *c, struct sl_evlog *log,
-		    const char *const *declared, size_t ndeclared);
+		    const char *const *declared, size_t ndeclared, const char *const *self,
+		    size_t nself);
 
 #endif

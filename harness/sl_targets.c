@@ -250,7 +250,8 @@ int sl_targets_build_relaxed(struct sl_targets **tp, const char *uri,
 		const struct sl_dv_naptr *nr;
 		size_t nn = 0;
 		unsigned nev = 0;
-		sl_dnsview_naptr(v, target_host, &nr, &nn, &nev);
+		if (sl_dnsview_naptr(v, target_host, &nr, &nn, &nev) == SL_DV_RECORDS)
+			t->n[root].ev = (int)nev;
 		size_t usable = 0;
 		int all_empty = 1;
 		long maxrank = 0;

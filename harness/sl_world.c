@@ -852,7 +852,8 @@ static void strays(struct sl_world *w)
 	snprintf(buf[n], sizeof(buf[n]), "%s:%d/tcp", DNS_ADDR, DNS_PORT);
 	decl[n] = buf[n];
 	n++;
-	if (sl_stray_events(w->cap, w->log, decl, n) < 0)
+	static const char *const self[] = { SUT_ADDR, "::1" };
+	if (sl_stray_events(w->cap, w->log, decl, n, self, 2) < 0)
 		sl_world_note(w, "capture: out of memory while logging stray packets");
 }
 

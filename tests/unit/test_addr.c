@@ -39,7 +39,8 @@ static const char *ZONE =
 	"sip2       IN A     127.0.0.3\n"
 	"sip3       IN A     127.0.0.4\n"
 	"alt        IN A     127.0.0.7\n"
-	"a          IN A     127.0.0.8\n";
+	"a          IN A     127.0.0.8\n"
+	"v6         IN AAAA  fd00::2\n";
 
 static int setup(void **st)
 {
@@ -139,6 +140,40 @@ static void addresses(void)
 static void order(void)
 {
 	sl_check_order(L, SL_TP_UDP, &O);
+}
+
+/* ---- URIs ---- */
+
+static void test_uri_parts(void **st)
+{
+	(void)st;
+	struct sl_uri u;
+	char err[128];
+	int num;
+	assert_int_equal(sl_uri_parse("sip:alice@[FD00::2]:5070;transport=TCP;maddr=Other.Test?x=@y",
+				      &u, err, sizeof(err)), 0);
+	assert_false(u.sips);
+	assert_string_equal(u.host, "fd00::2");
+	assert_int_equal(u.host_numeric, 6);
+	assert_int_equal(u.port, 5070);
+	assert_string_equal(u.transport, "tcp");
+	assert_string_equal(u.maddr, "other.test");
+	assert_string_equal(sl_uri_target(&u, &num), "other.test");
+	assert_int_equal(num, 0);
+	assert_int_equal(sl_uri_parse("SIPS:example.test", &u, err, sizeof(err)), 0);
+	assert_true(u.sips);
+	assert_string_equal(u.host, "example.test");
+	assert_int_equal(u.port, 0);
+	assert_int_equal(sl_uri_parse("sip:u;phone-context=x@127.0.0.9;lr", &u, err, sizeof(err)), 0);
+	assert_string_equal(u.host, "127.0.0.9");
+	assert_int_equal(u.host_numeric, 4);
+	assert_int_equal(sl_uri_parse("sip:a@b.test;maddr=127.0.0.3", &u, err, sizeof(err)), 0);
+	assert_string_equal(sl_uri_target(&u, &num), "127.0.0.3");
+	assert_int_equal(num, 4);
+	assert_int_equal(sl_uri_parse("tel:+123", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(sl_uri_parse("sip:a@h:99999", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(sl_uri_parse("sip:a@[fd00::1", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(sl_uri_parse("sip:a@", &u, err, sizeof(err)), -EINVAL);
 }
 
 /* ---- the view and the tree ---- */
@@ -500,6 +535,23 @@ static void test_order_failed_server_may_be_skipped_later(void **st)
 	assert_false(O.pass);
 }
 
+static void test_addr_ipv6_needs_the_capability(void **st)
+{
+	(void)st;
+	send_req("OPTIONS", "sip:alice@v6.example.test:5070");
+	ask("AAAA", "v6.example.test");
+	struct sl_event *e = ev(SL_EV_SIP_RX);
+	sl_evlog_str(&e->method, "OPTIONS");
+	sl_evlog_str(&e->server, "[fd00::2]:5070");
+	sl_evlog_str(&e->transport, "udp");
+	sl_evlog_str(&e->branch, "b1");
+	sl_check_addresses(L, SL_TP_UDP | SL_TP_IPV6, &O);
+	assert_true(O.pass);
+	assert_true(O.seen & SL_R_AD_PORT_A);
+	sl_check_addresses(L, SL_TP_UDP, &O); /* a SUT without IPv6 was never asked to */
+	assert_false(O.pass);
+}
+
 static void test_req_ids(void **st)
 {
 	(void)st;
@@ -513,7 +565,7 @@ int main(void)
 {
 	const struct CMUnitTest t[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_view_reads_answers), T(test_tree_ranks),
+		T(test_uri_parts), T(test_view_reads_answers), T(test_tree_ranks),
 		T(test_addr_srv_target_port_passes), T(test_addr_srv_port_discarded_fails),
 		T(test_addr_answer_must_come_first), T(test_addr_domain_a_needs_srv_miss),
 		T(test_addr_a_fallback_after_srv_miss), T(test_addr_srv_dot),
@@ -523,7 +575,7 @@ int main(void)
 		T(test_order_unresolved_lower_priority_fails), T(test_order_one_per_priority_fails),
 		T(test_order_first_addr_only_fails), T(test_order_loop_fails),
 		T(test_order_naptr_order_fails), T(test_order_failed_server_may_be_skipped_later),
-		T(test_req_ids),
+		T(test_addr_ipv6_needs_the_capability), T(test_req_ids),
 	};
 	return cmocka_run_group_tests(t, NULL, NULL);
 }

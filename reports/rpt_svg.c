@@ -473,7 +473,7 @@ static void header(FILE *f, const struct cols *c, int spacing, int y)
 	for (size_t i = 0; i < c->n; i++) {
 		int x = col_x((int)i, spacing);
 		const char *name = i == COL_DNS ? "DNS server" : i == COL_SUT ? "SUT" :
-				   c->peer[i] ? "peer" : "no peer";
+				   c->peer[i] ? "peer" : "not listening";
 		const char *addr = i == COL_SUT ? (c->nsut ? c->sut[0] : "") : c->addr[i];
 		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"160\" height=\"40\" rx=\"5\" "
 			   "fill=\"%s\" stroke=\"#546e7a\"%s/>", x - 80, y,

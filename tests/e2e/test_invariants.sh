@@ -20,7 +20,7 @@ frame() { tshark -r "$1" -Y "frame.number == $2" -T fields -e _ws.col.Protocol -
 
 # --- ref: the request to the closed port and the kernel's ICMP are events
 R=$E2E_TMP/ref
-expect_exit 0 "ref passes fo-icmp-next-target" "$SIPLOC" run -q --out "$R" "$S/4.3-failure/fo-icmp-next-target.lua"
+expect_exit 0 "ref passes fo-icmp-next-target" "$SIPLOC" run -q --pcapng --out "$R" "$S/4.3-failure/fo-icmp-next-target.lua"
 J=$R/results.json
 check "a stray INVITE to 127.0.0.2:5060 with its SIP fields" jq -e '[.scenarios[0].events[] |
   select(.kind == "stray" and .method == "INVITE" and .to == "127.0.0.2:5060" and
@@ -32,6 +32,9 @@ frame "$R/pcap/fo-icmp-next-target.pcap" "$fs" | grep -q 'SIP.*INVITE' && ok "ts
 frame "$R/pcap/fo-icmp-next-target.pcap" "${fr:-0}" | grep -q 'ICMP.*Port unreachable' &&
   ok "tshark: the reject answering it, frame $fr, is the ICMP port unreachable" ||
   bad "no reject event answers the stray with the ICMP's frame"
+comment() { tshark -r "$R/pcap/fo-icmp-next-target.pcapng" -Y "frame.number == $1" -T fields -e frame.comment 2>/dev/null; }
+check "pcapng: the stray's packet comment says no peer took it" sh -c "echo '$(comment "$fs")' | grep -q 'stray: no peer took it'"
+check "pcapng: the ICMP's comment says the kernel sent it" sh -c "echo '$(comment "${fr:-0}")' | grep -q 'kernel: ICMP port unreachable'"
 check "the stray's reject comes after it" jq -e --argjson si "$si" '.scenarios[0].events |
   (map(select(.i == $si))[0].t) <= (map(select(.kind == "reject"))[0].t)' "$J"
 check "the ladder draws the stray INVITE and the ICMP" \

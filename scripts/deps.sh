@@ -22,6 +22,8 @@ PKGS=(
   clang libclang-rt-14-dev # libFuzzer targets (make fuzz)
   libxml2-utils          # xmllint validates junit.xml and report.html in tests
   valgrind               # make valgrind
+  chromium fonts-dejavu-core # report.html rendered headless in tests (test_report_browser.sh)
+  nodejs                 # drives chromium over the DevTools pipe (tests/e2e/cdp_report.js)
 )
 
 missing=()

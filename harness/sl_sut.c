@@ -578,12 +578,15 @@ int sl_sut_probe(const char *runner, const char *adapter, double timeout_s, char
 	/* The runner's own message names the path and the cause; keep its last line. */
 	const char *last = strrchr(out, '\n');
 	last = last ? last + 1 : out;
+	const char *line = last;
 	if (!strncmp(last, "siploc-sut: fatal: ", 19))
 		last += 19;
 	if (WIFSIGNALED(st))
 		snprintf(err, errlen, "adapter %s: loading it killed the runner with signal %d "
 			 "(%s)%s%s", adapter, WTERMSIG(st), strsignal(WTERMSIG(st)),
 			 *last ? ": " : "", last);
+	else if (line > out) /* the adapter said why before the runner gave up */
+		snprintf(err, errlen, "%s (it said: %.*s)", last, (int)(line - out - 1), out);
 	else
 		snprintf(err, errlen, "%s", *last ? last : "adapter could not be loaded");
 	rc = -ENOEXEC;

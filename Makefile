@@ -29,6 +29,15 @@ ADAPTERS += $(BUILD)/adapters/exec.so
 # The libre adapter (docs/conformance.md) builds only where pkg-config finds libre.
 LIBRE_VERSION := $(shell pkg-config --modversion libre 2>/dev/null)
 ADAPTERS += $(if $(LIBRE_VERSION),$(BUILD)/adapters/libre.so)
+# sofia-sip (nta), likewise only where pkg-config finds it; its version is Debian's.
+SOFIA_PC := $(shell pkg-config --exists sofia-sip-ua 2>/dev/null && echo yes)
+SOFIA_VERSION := $(shell dpkg-query -W -f='$${Version}' libsofia-sip-ua-dev 2>/dev/null || \
+                   pkg-config --modversion sofia-sip-ua 2>/dev/null)
+ADAPTERS += $(if $(SOFIA_PC),$(BUILD)/adapters/sofia.so)
+# kamailio (daemon adapter), two SUTs from one source, where the binary is installed.
+KAMAILIO_BIN := $(shell command -v kamailio 2>/dev/null || ls /usr/sbin/kamailio 2>/dev/null)
+KAMAILIO_VERSION := $(shell dpkg-query -W -f='$${Version}' kamailio 2>/dev/null)
+ADAPTERS += $(if $(KAMAILIO_BIN),$(BUILD)/adapters/kamailio.so $(BUILD)/adapters/kamailio-rfc.so)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 REF_UNIT_SRC := $(wildcard tests/unit/ref/test_*.c)
@@ -78,6 +87,23 @@ $(BUILD)/adapters/libre.so: sut_adapters/libre/libre_adapter.c sut_adapters/sut_
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags libre) -DLIBRE_PC_VERSION='"$(LIBRE_VERSION)"' \
 	  -fPIC -shared -o $@ $< $(LDFLAGS) $(shell pkg-config --libs libre)
+
+# sofia-sip's nta driven one nta_outgoing per request (sut_adapters/sofia).
+$(BUILD)/adapters/sofia.so: sut_adapters/sofia/sofia_adapter.c sut_adapters/sut_adapter.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags sofia-sip-ua) -DSOFIA_PC_VERSION='"$(SOFIA_VERSION)"' \
+	  -fPIC -shared -o $@ $< $(LDFLAGS) $(shell pkg-config --libs sofia-sip-ua)
+
+# kamailio: `kamailio` (DNS as shipped) and `kamailio-rfc` (-DKAM_PROFILE_RFC).
+KAM_DEPS := sut_adapters/kamailio/kamailio_adapter.c sut_adapters/sut_adapter.h \
+            sut_adapters/daemon/sut_daemon.h
+$(BUILD)/adapters/kamailio.so: $(KAM_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DKAM_VERSION='"$(KAMAILIO_VERSION)"' -fPIC -shared -o $@ $< $(LDFLAGS)
+$(BUILD)/adapters/kamailio-rfc.so: $(KAM_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DKAM_PROFILE_RFC -DKAM_VERSION='"$(KAMAILIO_VERSION)"' -fPIC -shared \
+	  -o $@ $< $(LDFLAGS)
 
 mutants: deps $(MUTANTS:%=$(BUILD)/adapters/mutant-%.so)
 

@@ -325,6 +325,7 @@ int sl_sut_start(struct sl_sut **sp, struct sl_loop *loop, struct sl_clock *clk,
 	rc |= send_line(s, "cfg timer_f %u", cfg->timer_f_ms);
 	rc |= send_line(s, "cfg workdir %s", cfg->workdir);
 	rc |= send_line(s, "cfg seed %u", cfg->seed);
+	rc |= send_line(s, "cfg rate %.17g", cfg->rate > 0 ? cfg->rate : sl_clock_rate(clk));
 	if (cfg->tls_ca_file)
 		rc |= send_line(s, "cfg ca %s", cfg->tls_ca_file);
 	if (cfg->exec_cmd)

@@ -4,7 +4,7 @@
  *
  * worker -> runner
  *   cfg <key> <value>          keys: dns_addr dns_port bind_addr caps t1 timer_b timer_f
- *                              ca workdir seed exec (before open; exec: the command
+ *                              ca workdir seed rate exec (before open; exec: the command
  *                              template of --sut exec:'...', the rest of the line)
  *   open                       -> opened <rc>
  *   req <id> <method> <uri> <body_len>

@@ -37,7 +37,8 @@ ADAPTERS += $(if $(SOFIA_PC),$(BUILD)/adapters/sofia.so)
 # kamailio (daemon adapter), two SUTs from one source, where the binary is installed.
 KAMAILIO_BIN := $(shell command -v kamailio 2>/dev/null || ls /usr/sbin/kamailio 2>/dev/null)
 KAMAILIO_VERSION := $(shell dpkg-query -W -f='$${Version}' kamailio 2>/dev/null)
-ADAPTERS += $(if $(KAMAILIO_BIN),$(BUILD)/adapters/kamailio.so $(BUILD)/adapters/kamailio-rfc.so)
+ADAPTERS += $(if $(KAMAILIO_BIN),$(BUILD)/adapters/kamailio.so $(BUILD)/adapters/kamailio-rfc.so \
+              $(BUILD)/lib/siploc-itimer.so)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 REF_UNIT_SRC := $(wildcard tests/unit/ref/test_*.c)
@@ -97,6 +98,10 @@ $(BUILD)/adapters/sofia.so: sut_adapters/sofia/sofia_adapter.c sut_adapters/sut_
 # kamailio: `kamailio` (DNS as shipped) and `kamailio-rfc` (-DKAM_PROFILE_RFC).
 KAM_DEPS := sut_adapters/kamailio/kamailio_adapter.c sut_adapters/sut_adapter.h \
             sut_adapters/daemon/sut_daemon.h
+# libfaketime does not speed up setitimer(): this shim does, for kamailio's ticks.
+$(BUILD)/lib/siploc-itimer.so: sut_adapters/kamailio/kam_itimer.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< $(LDFLAGS) -ldl
 $(BUILD)/adapters/kamailio.so: $(KAM_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DKAM_VERSION='"$(KAMAILIO_VERSION)"' -fPIC -shared -o $@ $< $(LDFLAGS)

@@ -24,7 +24,7 @@ struct sl_sut_cfg {
 	const char *tls_ca_file;
 	double open_timeout_s;    /* wall seconds to wait for hello/opened */
 	const char *exec_cmd;     /* exec adapter: command template (one line), or NULL */
-	double rate;              /* the clock's rate, for stacks on the real clock */
+	double rate;              /* the clock's rate (0: the clock's own), sent as cfg rate */
 };
 
 struct sl_sut_hooks {

@@ -526,11 +526,6 @@ int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errle
 		snprintf(err, errlen, "advance(%g): time only moves forward", seconds);
 		return -EINVAL;
 	}
-	if (sl_sut_caps(w->sut) & SUT_CAP_REALCLOCK) {
-		snprintf(err, errlen, "SUT %s keeps time on the real clock: advance(%g) cannot "
-			 "jump it", sl_sut_name(w->sut), seconds);
-		return -EAGAIN;
-	}
 	rc = sl_clock_jump(w->clk, seconds);
 	if (rc < 0) {
 		snprintf(err, errlen, "clock jump: %s", strerror(-rc));

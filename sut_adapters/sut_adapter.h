@@ -25,11 +25,6 @@ enum sut_caps {
 	SUT_CAP_STATELESS = 1u << 5, /* stateless-proxy role (RFC 3263 4.4) */
 	SUT_CAP_SERVER    = 1u << 6, /* server role: sending responses (section 5) */
 	SUT_CAP_TIMERS    = 1u << 7, /* honours t1_ms / timer_b_ms / timer_f_ms */
-	/* A limit, not a capability: the stack keeps time on the real clock (kamailio's
-	 * timers tick by setitimer, which libfaketime does not speed up), so it scales its
-	 * timers by cfg->rate itself and advance() cannot jump it: scenarios that call
-	 * advance() are not-run for it. */
-	SUT_CAP_REALCLOCK = 1u << 8,
 };
 
 /* Outcomes passed to on_done when no final response was obtained. */
@@ -59,8 +54,8 @@ struct sut_config {
 	sut_log_fn log;         /* free-form diagnostics, shown in the scenario log */
 	void *log_arg;
 	const char *exec_cmd;   /* exec adapter: command template from --sut exec:'...' */
-	double rate;            /* SUT seconds per real second (--rate); a stack on the real
-				 * clock divides its SUT-time timers by it */
+	double rate;            /* SUT seconds per real second (--rate), for what libfaketime
+				 * does not speed up (kamailio's setitimer ticks) */
 };
 
 struct sut_request {

@@ -29,6 +29,10 @@ struct sut_daemon {
 	int log_fd;             /* read side of the log, for forwarding */
 	char line[1024];
 	size_t len;
+	/* Optional: sees every log line first; returns 1 to keep it out of the scenario log
+	 * (a daemon's debug chatter), 0 to forward it. Set after sut_daemon_start(). */
+	int (*line_hook)(void *arg, const char *line);
+	void *hook_arg;
 };
 
 /* Writes text to <workdir>/<file> (a generated config); its path goes to path. */
@@ -105,7 +109,9 @@ static void sut_daemon_forward_log(struct sut_daemon *d)
 
 				d->line[d->len] = '\0';
 				snprintf(out, sizeof(out), "%s: %s", d->name, d->line);
-				if (d->cfg->log)
+				if (d->line_hook && d->line_hook(d->hook_arg, d->line))
+					;
+				else if (d->cfg->log)
 					d->cfg->log(d->cfg->log_arg, out);
 				d->len = 0;
 			}

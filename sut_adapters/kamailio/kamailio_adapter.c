@@ -76,7 +76,7 @@ struct kam_ctx {
 	char local[64];             /* addr:port of sock */
 	unsigned seq;
 	double last_fake, last_raw;  /* for jumped_s() */
-	double resynced_ms;          /* the largest tick adjustment kamailio logged */
+	double resynced_ms;          /* tick adjustments kamailio logged since the last request */
 	struct kam_txn txn[KAM_MAX];
 	char *buf;
 };
@@ -149,9 +149,8 @@ static int on_kam_line(void *arg, const char *line)
 	const char *p = strstr(line, "adjusting timer ticks (");
 	long ms;
 
-	if (p && (p = strstr(p, ") with ")) && sscanf(p, ") with %ld ms", &ms) == 1 &&
-	    ms > c->resynced_ms)
-		c->resynced_ms = (double)ms;
+	if (p && (p = strstr(p, ") with ")) && sscanf(p, ") with %ld ms", &ms) == 1)
+		c->resynced_ms += (double)ms;
 	return strstr(line, " DEBUG: ") != NULL;
 }
 
@@ -386,7 +385,7 @@ static int kam_request(void *ctx, unsigned id, const struct sut_request *req)
 	if (j > 1) {
 		long waited = 0;
 
-		c->resynced_ms = 0;
+		sut_daemon_forward_log(&c->d);
 		while (c->resynced_ms < (j - 1) * 1000 && waited < KAM_RESYNC_WAIT_MS &&
 		       sut_daemon_alive(&c->d)) {
 			sut_daemon_sleep_ms(100);
@@ -397,6 +396,7 @@ static int kam_request(void *ctx, unsigned id, const struct sut_request *req)
 		     "of SUT time; request %u goes in now", KAM_NAME, j, c->resynced_ms, waited, id);
 		jumped_s(c);
 	}
+	c->resynced_ms = 0;
 	memset(t, 0, sizeof(*t));
 	t->used = true;
 	t->id = id;

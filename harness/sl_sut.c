@@ -1,5 +1,6 @@
 /* sl_sut.c: spawns siploc-sut on the fake clock and speaks sut_proto.h with it. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <signal.h>
@@ -226,7 +227,11 @@ static void child_exec(const struct sl_sut_cfg *cfg, int fd, const char *clock_p
 	}
 	fcntl(3, F_SETFD, 0);
 	setenv("LD_PRELOAD", faketime_lib(), 1);
-	setenv("FAKETIME_TIMESTAMP_FILE", clock_path, 1);
+	/* Absolute: a SUT that changes directory (kamailio -w) must still find its clock. */
+	char abs_clock[PATH_MAX];
+	if (!realpath(clock_path, abs_clock))
+		snprintf(abs_clock, sizeof(abs_clock), "%s", clock_path);
+	setenv("FAKETIME_TIMESTAMP_FILE", abs_clock, 1);
 	setenv("FAKETIME_NO_CACHE", "1", 1);
 	/* Each runner is alone on its clock: no shared-memory sync with children. */
 	setenv("FAKETIME_DISABLE_SHM", "1", 1);

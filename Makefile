@@ -74,7 +74,7 @@ $(BUILD)/adapters/mutant-%.so: $(REF_SRC) $(wildcard sut_adapters/ref/*.h) sut_a
 	@$(CC) $(CFLAGS) -fPIC -shared \
 	  -DREF_MUTANT="\"$*\"" -o $@ $(REF_SRC) $(LDFLAGS) $(REF_LIBS)
 
-$(BUILD)/adapters/test-%.so: sut_adapters/test/%.c sut_adapters/sut_adapter.h
+$(BUILD)/adapters/test-%.so: sut_adapters/test/%.c sut_adapters/sut_adapter.h sut_adapters/daemon/sut_daemon.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< $(LDFLAGS)
 

@@ -44,7 +44,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 REF_UNIT_SRC := $(wildcard tests/unit/ref/test_*.c)
 REF_UNIT_BIN := $(REF_UNIT_SRC:tests/unit/ref/%.c=$(BUILD)/tests/ref_%)
 
-.PHONY: all deps build-all run check unit e2e asan clean mutants fuzz fuzz-build flake
+.PHONY: all deps build-all run check unit e2e asan clean mutants fuzz fuzz-build flake conformance
 all: deps $(BUILD)/siploc $(BUILD)/siploc-sut $(ADAPTERS)
 
 deps:
@@ -137,6 +137,10 @@ e2e: build-all
 	@BUILD=$(BUILD) bash tests/e2e/run.sh
 
 check: unit e2e
+
+# Reruns the corpus on every real stack and rewrites docs/conformance.md (review, commit).
+conformance: build-all
+	@BUILD=$(BUILD) STACKS_WRITE=1 bash tests/e2e/test_stacks.sh
 
 # Same tests under ASan+UBSan, in a separate build tree. Reports go to files as well, so
 # a finding in a process whose exit status nobody reads (a worker, the SUT runner) still

@@ -54,6 +54,9 @@ while IFS= read -r line <&"$rfd"; do
     *"Call established"*|*"call established"*) outcome="status 200" ;;
     *"session closed: "[1-6][0-9][0-9]*|*"Call failed: "[1-6][0-9][0-9]*)
       outcome="status $(sed -E 's/.*(closed|failed): ([0-9]{3}).*/\2/' <<<"$line")" ;;
+    # EBADMSG here is the UA refusing a response (a 2xx with no Contact cannot make a
+    # dialog, RFC 3261 12.1.1), not a DNS error as in libre's resolver
+    *"session closed: Bad message"*) outcome="error internal" ;;
     *"session closed: "*|*"Call failed: "*) outcome="error $(errkind "$line")" ;;
   esac
   if [ -n "$outcome" ]; then kill "$bs_pid" 2>/dev/null; break; fi

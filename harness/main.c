@@ -50,6 +50,7 @@ static const struct {
 	{ "dns", sl_cmd_dns, sl_cmd_dns_usage },
 	{ "report", sl_cmd_report, sl_cmd_report_usage },
 	{ "diff", sl_cmd_diff, sl_cmd_diff_usage },
+	{ "matrix", sl_cmd_matrix, sl_cmd_matrix_usage },
 	{ "lint", sl_cmd_lint, sl_cmd_lint_usage },
 	{ "coverage", sl_cmd_coverage, sl_cmd_coverage_usage },
 };
@@ -83,7 +84,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	static const char *const later[] = { "merge", "matrix", NULL };
+	static const char *const later[] = { "merge", NULL };
 	for (const char *const *l = later; *l; l++) {
 		if (!strcmp(cmd, *l)) {
 			fprintf(stderr, "siploc %s: not implemented yet\n", cmd);

@@ -33,6 +33,16 @@ static int l_send(lua_State *L)
 			return sl_lua_fail(L, "send{}: method '%s' must be upper-case letters", method);
 	if (strpbrk(uri, " \t\r\n"))
 		return sl_lua_fail(L, "send{}: uri must not contain white space");
+	lua_getfield(L, 1, "cancel");
+	if (!lua_isnil(L, -1)) {
+		double c = luaL_checknumber(L, -1);
+		if (c < 0)
+			return sl_lua_fail(L, "send{}: cancel must be >= 0 seconds");
+		if (strcmp(method, "INVITE"))
+			return sl_lua_fail(L, "send{}: only an INVITE can be cancelled");
+		sl_world_cancel_after(w, c);
+	}
+	lua_pop(L, 1);
 	char err[1024];
 	int status = 0;
 	int rc = sl_world_send(w, method, uri, (size_t)body, &status, err, sizeof(err));

@@ -27,6 +27,7 @@ struct sl_sut_cfg {
 	const char *exec_cmd;     /* exec adapter: command template (one line), or NULL */
 	const char *role;         /* client | stateless-proxy | server (NULL: client) */
 	uint16_t listen_port;     /* where the SUT listens at bind_addr (0: 5060) */
+	double rate;              /* the clock's rate (0: the clock's own), sent as cfg rate */
 };
 
 struct sl_sut_hooks {

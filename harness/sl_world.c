@@ -92,6 +92,8 @@ struct sl_world {
 	int64_t t0_sut_ns;
 	unsigned next_id, pending_id;
 	int pending_done, pending_status;
+	int cancel_armed;              /* sl_world_cancel_after() for the next send */
+	double cancel_after_s;
 	char sut_dead[512];
 	struct at_hook hooks[MAX_HOOKS];
 	size_t nhooks;
@@ -686,6 +688,12 @@ static int settle(struct sl_world *w, double sut_s, char *err, size_t errlen)
 	return 0;
 }
 
+void sl_world_cancel_after(struct sl_world *w, double seconds)
+{
+	w->cancel_armed = 1;
+	w->cancel_after_s = seconds;
+}
+
 int sl_world_send_quick(struct sl_world *w, const char *method, const char *uri,
 			size_t body_len, int *status, char *err, size_t errlen)
 {
@@ -713,11 +721,30 @@ int sl_world_send_quick(struct sl_world *w, const char *method, const char *uri,
 	double cap = w->o.max_sut_s > 0 ? w->o.max_sut_s : 3600;
 	double t_req = sl_world_now(w) - w->advanced_s;
 	int over_cap = 0;
+	int cancel = w->cancel_armed;
+	double cancel_s = w->cancel_after_s;
+	w->cancel_armed = 0;
+	if (cancel && !(sl_sut_caps(w->sut) & SUT_CAP_CANCEL)) {
+		snprintf(err, errlen, "SUT %s lacks: cancel", sl_sut_name(w->sut));
+		return -EAGAIN;
+	}
 	while (!w->pending_done && !w->sut_dead[0] && sl_now_us() < w->deadline_us &&
 	       !(over_cap = sl_world_now(w) - w->advanced_s - t_req > cap)) {
 		if ((rc = guard(w, err, errlen)) < 0)
 			return rc;
-		sl_loop_run_once(w->loop, 50);
+		if (cancel && sl_world_now(w) - w->advanced_s - t_req >= cancel_s) {
+			char t[96];
+			cancel = 0;
+			snprintf(t, sizeof(t), "cancel of request %u asked (%g s after it)", id,
+				 cancel_s);
+			sl_world_note(w, t);
+			rc = sl_sut_cancel(w->sut, id);
+			if (rc < 0) {
+				snprintf(err, errlen, "cannot ask the SUT to cancel: %s", strerror(-rc));
+				return rc;
+			}
+		}
+		sl_loop_run_once(w->loop, cancel ? 5 : 50);
 	}
 	if (!w->pending_done && over_cap && !w->sut_dead[0]) {
 		char tail[512];

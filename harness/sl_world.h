@@ -72,6 +72,9 @@ int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_
 int sl_world_send_quick(struct sl_world *w, const char *method, const char *uri,
 			size_t body_len, int *status, char *err, size_t errlen);
 int sl_world_settle(struct sl_world *w, char *err, size_t errlen);
+/* The next sl_world_send() asks the SUT to cancel its request `seconds` of SUT time
+ * after sending it (RFC 3261 9.1; the SUT needs the cancel capability). */
+void sl_world_cancel_after(struct sl_world *w, double seconds);
 /* Jumps the SUT clock (only between transactions). */
 int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errlen);
 void sl_world_note(struct sl_world *w, const char *text);

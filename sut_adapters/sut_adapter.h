@@ -64,6 +64,8 @@ struct sut_config {
 				 * (answer requests it receives, section 5) */
 	uint16_t listen_port;   /* where the SUT listens in every role: bind_addr:listen_port,
 				 * UDP (and TCP when it has TCP); 5060 */
+	double rate;            /* SUT seconds per real second (--rate), for what libfaketime
+				 * does not speed up (kamailio's setitimer ticks) */
 };
 
 struct sut_request {

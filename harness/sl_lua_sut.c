@@ -14,6 +14,15 @@ static int l_send(lua_State *L)
 {
 	struct sl_world *w = sl_lua_world(L, "send");
 	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_pushnil(L);
+	while (lua_next(L, 1)) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+		if (!k || (strcmp(k, "method") && strcmp(k, "uri") && strcmp(k, "body") &&
+			   strcmp(k, "cancel_after")))
+			return sl_lua_fail(L, "send{}: unknown key '%s' (method, uri, body, "
+					   "cancel_after)", k ? k : "?");
+		lua_pop(L, 1);
+	}
 	const char *method = sl_lua_opt_str(L, 1, "method");
 	const char *uri = sl_lua_opt_str(L, 1, "uri");
 	if (!method)
@@ -25,6 +34,14 @@ static int l_send(lua_State *L)
 	lua_pop(L, 1);
 	if (body < 0 || body > 60000)
 		return sl_lua_fail(L, "send{}: body must be 0..60000 bytes");
+	lua_getfield(L, 1, "cancel_after");
+	double cancel_after = -1;
+	if (!lua_isnil(L, -1)) {
+		if (!lua_isnumber(L, -1) || lua_tonumber(L, -1) < 0)
+			return sl_lua_fail(L, "send{}: cancel_after must be a number of SUT seconds >= 0");
+		cancel_after = lua_tonumber(L, -1);
+	}
+	lua_pop(L, 1);
 	for (const char *p = method; *p; p++)
 		if (*p < 'A' || *p > 'Z')
 			return sl_lua_fail(L, "send{}: method '%s' must be upper-case letters", method);
@@ -32,7 +49,7 @@ static int l_send(lua_State *L)
 		return sl_lua_fail(L, "send{}: uri must not contain white space");
 	char err[1024];
 	int status = 0;
-	int rc = sl_world_send(w, method, uri, (size_t)body, &status, err, sizeof(err));
+	int rc = sl_world_send(w, method, uri, (size_t)body, cancel_after, &status, err, sizeof(err));
 	if (rc < 0)
 		return sl_lua_world_error(L, rc, err);
 	lua_createtable(L, 0, 3);

@@ -631,7 +631,7 @@ static int settle(struct sl_world *w, double sut_s)
 }
 
 int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_t body_len,
-		  int *status, char *err, size_t errlen)
+		  double cancel_after_s, int *status, char *err, size_t errlen)
 {
 	int rc = sl_world_start(w, err, errlen);
 	if (rc < 0)
@@ -656,9 +656,28 @@ int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_
 	double cap = w->o.max_sut_s > 0 ? w->o.max_sut_s : 3600;
 	double t_req = sl_world_now(w) - w->advanced_s;
 	int over_cap = 0;
+	double t_cancel = cancel_after_s >= 0 ? sl_world_now(w) + cancel_after_s : -1;
 	while (!w->pending_done && !w->sut_dead[0] && sl_now_us() < w->deadline_us &&
-	       !(over_cap = sl_world_now(w) - w->advanced_s - t_req > cap))
-		sl_loop_run_once(w->loop, 50);
+	       !(over_cap = sl_world_now(w) - w->advanced_s - t_req > cap)) {
+		int wait_ms = 50;
+		if (t_cancel >= 0) {
+			double left = t_cancel - sl_world_now(w);
+			if (left <= 0) {
+				char t[96];
+				snprintf(t, sizeof(t), "scenario: cancel request %u (cancel_after = %g s)",
+					 id, cancel_after_s);
+				sl_world_note(w, t);
+				sl_sut_cancel(w->sut, id); /* a dead SUT is noticed by the loop */
+				t_cancel = -1;
+				continue;
+			}
+			/* Wake in time for the cancel: a 50 ms poll is 5 s of SUT time at rate 100. */
+			uint64_t us = sl_clock_wall_us(w->clk, left);
+			if (us / 1000 < (uint64_t)wait_ms)
+				wait_ms = (int)(us / 1000) + 1;
+		}
+		sl_loop_run_once(w->loop, wait_ms);
+	}
 	if (!w->pending_done && over_cap && !w->sut_dead[0]) {
 		char tail[512];
 		sl_sut_stderr_tail(w->sut, tail, sizeof(tail));

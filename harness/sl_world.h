@@ -62,10 +62,11 @@ struct sl_peer *sl_world_tls_peer(struct sl_world *w, const char *spec,
 int sl_world_start(struct sl_world *w, char *err, size_t errlen);
 
 /* Sends one request through the SUT and runs the world until it ends, then lets the
- * network settle. *status gets the SUT's outcome. Returns 0 or -errno (SUT died,
- * watchdog) with the reason in err. */
+ * network settle. cancel_after_s >= 0: the SUT is asked to cancel the request that many
+ * SUT seconds after it was given (if it has not ended by then); < 0: never. *status gets
+ * the SUT's outcome. Returns 0 or -errno (SUT died, watchdog) with the reason in err. */
 int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_t body_len,
-		  int *status, char *err, size_t errlen);
+		  double cancel_after_s, int *status, char *err, size_t errlen);
 /* Jumps the SUT clock (only between transactions). */
 int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errlen);
 void sl_world_note(struct sl_world *w, const char *text);

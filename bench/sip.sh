@@ -6,7 +6,8 @@
 #   - a siploc peer answering 503 (OPTIONS, Retry-After: 60), and a SIPp UAS doing that.
 # Prints requests/s (requests answered: INVITE+BYE per call, or one OPTIONS) for both and
 # the ratio siploc/SIPp. Runs in a private network namespace; not part of make check.
-# Usage: bench/sip.sh [CALLS] [transport u1|t1]   (BUILD=build by default)
+# Usage: bench/sip.sh [CALLS] [transport u1|t1]   (BUILD=build by default; l1, TLS, needs a
+# SIPp built with OpenSSL, which Debian's sip-tester is not)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
@@ -18,13 +19,19 @@ BIN=$BUILD/tests/peer_driver
 if [ "${SIPLOC_IN_NS:-}" != 1 ]; then
 	SRCS=(tests/e2e/peer_driver.c harness/sl_peer.c harness/sl_peer_tcp.c harness/sl_netfault.c
 	      harness/sl_sipmsg.c harness/sl_loop.c harness/sl_evlog.c harness/sl_addr.c
-	      harness/sl_clock.c harness/sl_capture.c)
+	      harness/sl_clock.c harness/sl_capture.c harness/sl_tls.c)
 	mkdir -p "$BUILD/tests" /tmp
 	# -O2 as the Makefile builds siploc: a benchmark of -O1 code would mislead.
 	# shellcheck disable=SC2046
 	gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Iharness "${SRCS[@]}" \
-		$(pkg-config --cflags --libs libpcap) -lm -o "$BIN.bench" || exit 2
+		$(pkg-config --cflags --libs libpcap openssl) -lm -o "$BIN.bench" || exit 2
 	command -v sipp >/dev/null || { echo "sipp missing (scripts/deps.sh)"; exit 2; }
+	case $TP in u1|t1) ;;
+	l1) echo "bench/sip.sh: no TLS row: this SIPp ($(sipp -v 2>&1 | grep -o 'v[0-9][^ ]*' | head -1)) is built without" \
+		 "TLS ('To use a TLS transport you must compile SIPp with OpenSSL'); see docs/performance.md" >&2
+	    exit 2 ;;
+	*) echo "bench/sip.sh: transport must be u1 or t1 (l1: TLS, needs a SIPp built with OpenSSL)" >&2; exit 2 ;;
+	esac
 	SIPLOC_IN_NS=1 exec unshare -rn bash "$0" "$@"
 fi
 

@@ -214,9 +214,11 @@ static const char *via_sentby(const struct sl_sipmsg *m, char *buf, size_t len)
 	return buf;
 }
 
+/* conn > 0: the TCP/TLS connection it went over, whose local end the fingerprint names
+ * (a connection the peer opened has an ephemeral port of its own). */
 static void log_msg(struct sl_peer *p, enum sl_ev_kind kind, const struct sl_sipmsg *m,
 		    const char *remote, const char *data, size_t len, unsigned long long off,
-		    const char *error)
+		    const char *error, unsigned conn)
 {
 	struct sl_event *e = sl_evlog_add(p->log, kind, sl_now_us());
 	if (!e)
@@ -225,10 +227,11 @@ static void log_msg(struct sl_peer *p, enum sl_ev_kind kind, const struct sl_sip
 	sl_evlog_str(&e->transport, p->transport);
 	sl_evlog_str(&e->client, remote);
 	sl_evlog_str(&e->server, p->addr);
+	const char *local = conn ? sl_ptcp_local(p->tcp, conn) : p->addr;
 	if (kind == SL_EV_SIP_RX)
-		sl_fp_set(&e->fp[0], tcp ? 6 : 17, remote, p->addr, data, len);
+		sl_fp_set(&e->fp[0], tcp ? 6 : 17, remote, local, data, len);
 	else
-		sl_fp_set(&e->fp[0], tcp ? 6 : 17, p->addr, remote, data, len);
+		sl_fp_set(&e->fp[0], tcp ? 6 : 17, local, remote, data, len);
 	e->fp[0].has_off = tcp;
 	e->fp[0].off = off;
 	if (error) {
@@ -256,23 +259,23 @@ void sl_peer_malformed(struct sl_peer *p, const char *remote, const char *data, 
 {
 	char t[512];
 	snprintf(t, sizeof(t), "malformed SIP from %s: %s", remote, why);
-	log_msg(p, SL_EV_SIP_RX, NULL, remote, data, len, off, t);
+	log_msg(p, SL_EV_SIP_RX, NULL, remote, data, len, off, t, 0);
 }
 
-static void log_sent(struct sl_peer *p, const char *remote, const char *data, size_t len,
-		     unsigned long long off)
+static void log_sent(struct sl_peer *p, unsigned conn, const char *remote, const char *data,
+		     size_t len, unsigned long long off)
 {
 	char err[128];
 	struct sl_sipmsg *m = NULL;
 	if (sl_sipmsg_parse(data, len, &m, err, sizeof(err)) == 0)
-		log_msg(p, SL_EV_SIP_TX, m, remote, data, len, off, NULL);
+		log_msg(p, SL_EV_SIP_TX, m, remote, data, len, off, NULL, conn);
 	sl_sipmsg_free(m);
 }
 
 void sl_peer_sent(struct sl_peer *p, unsigned conn, const char *data, size_t len,
 		  unsigned long long off)
 {
-	log_sent(p, sl_ptcp_remote(p->tcp, conn), data, len, off);
+	log_sent(p, conn, sl_ptcp_remote(p->tcp, conn), data, len, off);
 }
 
 /* The connection a response was to go over is gone: RFC 3263 section 5 (RFC 3261
@@ -357,7 +360,7 @@ static void send_now(struct sl_peer *p, struct sl_route *r, char *remote, size_t
 		sl_peer_note(p, t);
 		return;
 	}
-	log_sent(p, remote, data, len, off);
+	log_sent(p, r->conn, remote, data, len, off);
 }
 
 static void respond(struct txn *t, int code, const char *headers)
@@ -696,7 +699,7 @@ void sl_peer_input(struct sl_peer *p, const struct sl_route *r, const char *data
 		sl_peer_malformed(p, remote, data, len, off, err);
 		return;
 	}
-	log_msg(p, SL_EV_SIP_RX, m, remote, data, len, off, NULL);
+	log_msg(p, SL_EV_SIP_RX, m, remote, data, len, off, NULL, r->conn);
 	/* Responses to a peer are not expected in client scenarios; logged only. */
 	if (sl_sipmsg_is_request(m))
 		on_request(p, m, r, remote, data, len);

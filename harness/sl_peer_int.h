@@ -59,7 +59,9 @@ int sl_ptcp_send(struct sl_ptcp *t, unsigned conn, const void *data, size_t len,
 		 unsigned long long *off);
 /* Ends conn: reset (RST, SO_LINGER 0) or a plain close (FIN). */
 int sl_ptcp_end(struct sl_ptcp *t, unsigned conn, int reset);
-/* "127.0.0.1:40000" of conn's remote end, or NULL. */
+/* "127.0.0.1:40000" of conn's remote end, or "?". */
 const char *sl_ptcp_remote(const struct sl_ptcp *t, unsigned conn);
+/* Its local end: the peer's address, with an ephemeral port for connections it opened. */
+const char *sl_ptcp_local(const struct sl_ptcp *t, unsigned conn);
 
 #endif

@@ -36,7 +36,7 @@ struct conn {
 	unsigned id;            /* 0: free slot */
 	int fd;
 	struct sl_ptcp *t;
-	char remote[SL_ADDRSTRLEN];
+	char remote[SL_ADDRSTRLEN], local[SL_ADDRSTRLEN];
 	char *in;               /* bytes (plaintext for TLS) not yet framed */
 	size_t in_len;
 	unsigned long long rx_off;  /* offset of in[0] (plaintext offset for TLS) */
@@ -397,6 +397,12 @@ static struct conn *conn_slot(struct sl_ptcp *t, int fd, const struct sockaddr_s
 	c->fd = fd;
 	c->t = t;
 	sl_addr_fmt((const void *)ss, c->remote, sizeof(c->remote));
+	struct sockaddr_storage me;
+	socklen_t ml = sizeof(me);
+	if (getsockname(fd, (void *)&me, &ml) == 0)
+		sl_addr_fmt((const void *)&me, c->local, sizeof(c->local));
+	else
+		sl_addr_fmt((const void *)&t->ss, c->local, sizeof(c->local));
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return c;
@@ -619,6 +625,14 @@ int sl_ptcp_end(struct sl_ptcp *t, unsigned conn, int reset)
 		flush_out(c);
 	}
 	return 0;
+}
+
+const char *sl_ptcp_local(const struct sl_ptcp *t, unsigned conn)
+{
+	for (unsigned i = 0; i < MAX_CONNS; i++)
+		if (t->conns[i].id == conn && conn)
+			return t->conns[i].local;
+	return "?";
 }
 
 const char *sl_ptcp_remote(const struct sl_ptcp *t, unsigned conn)

@@ -1,6 +1,8 @@
 /* rpt_pcapng.c: a scenario's pcap rewritten as pcapng whose packet comments name the
  * scenario step (event) and the checks each packet is evidence for, so Wireshark shows
- * why a packet matters. Reads classic pcap itself (both byte orders, us and ns). */
+ * why a packet matters; the TLS key log next to the pcap (<id>.keys) goes in as a
+ * Decryption Secrets Block, so the pcapng alone decrypts SIP over TLS. Reads classic pcap
+ * itself (both byte orders, us and ns). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -160,6 +162,36 @@ static int header(FILE *out, uint32_t linktype, uint32_t snap, int nsec)
 	return rc;
 }
 
+/* The key log beside pcap_path (x.pcap -> x.keys) as a Decryption Secrets Block of TLS
+ * secrets (pcapng: type 0x0000000A, secrets type "TLSK"), before the packets it opens.
+ * No key log, no block. */
+static int secrets(FILE *out, const char *pcap_path)
+{
+	char kp[4200];
+	size_t n = strlen(pcap_path);
+	if (n > 5 && !strcmp(pcap_path + n - 5, ".pcap"))
+		n -= 5;
+	snprintf(kp, sizeof(kp), "%.*s.keys", (int)n, pcap_path);
+	FILE *f = fopen(kp, "rb");
+	if (!f)
+		return 0;
+	struct buf k = { 0 }, b = { 0 };
+	unsigned char tmp[4096];
+	size_t got;
+	int rc = 0;
+	while (!rc && (got = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		rc = put(&k, tmp, got);
+	fclose(f);
+	if (!rc && k.n)
+		rc = put32(&b, 0x544c534b) || put32(&b, (uint32_t)k.n) || put(&b, k.p, k.n) ||
+		     pad4(&b) ? -ENOMEM : 0;
+	if (!rc && k.n)
+		rc = block(out, 0x0000000a, &b);
+	free(k.p);
+	free(b.p);
+	return rc;
+}
+
 int rpt_pcapng_write(const json_t *sc, const char *pcap_path, const char *out_path,
 		     char *err, size_t errlen)
 {
@@ -193,6 +225,8 @@ int rpt_pcapng_write(const json_t *sc, const char *pcap_path, const char *out_pa
 		goto out;
 	}
 	rc = header(out, rd32(gh + 20, swap), rd32(gh + 16, swap), nsec);
+	if (!rc)
+		rc = secrets(out, pcap_path);
 	for (json_int_t fr = 1; !rc; fr++) {
 		size_t got = fread(ph, 1, sizeof(ph), in);
 		if (got == 0)

@@ -4,6 +4,7 @@
 # the URI's host through the fake DNS (kdig), A of the best target, then one request over
 # TLS with openssl s_client, which checks the peer's certificate against the CA siploc
 # handed the SUT and against the URI's domain (RFC 5922 7.2), and sends SNI for it.
+# The target's A, else its AAAA.
 # Prints "status NNN", or "error transport" when the handshake (verification) fails.
 set -u
 uri=$1 method=$2 ca=$3
@@ -14,7 +15,9 @@ srv=$(kdig "${dns[@]}" SRV "_sips._tcp.$host" | sort -n -k1,1 | head -1)
 [ -n "$srv" ] || { echo "error no-target"; exit 0; }
 read -r _ _ port target <<<"$srv"
 addr=$(kdig "${dns[@]}" A "${target%.}" | head -1)
+[ -n "$addr" ] || addr=$(kdig "${dns[@]}" AAAA "${target%.}" | head -1)
 [ -n "$addr" ] || { echo "error dns"; exit 0; }
+case $addr in *:*) addr="[$addr]" ;; esac
 [ -s "$ca" ] || { echo "no CA file given: '$ca'"; echo "error internal"; exit 0; }
 dir=$(mktemp -d)
 trap 'exec 3>&- 2>/dev/null; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT

@@ -11,21 +11,7 @@ BUILD=${BUILD:-build}
 BIN=$BUILD/tests/peer_driver
 
 if [ "${SIPLOC_IN_NS:-}" != 1 ]; then
-	SRCS=(tests/e2e/peer_driver.c harness/sl_peer.c harness/sl_peer_tcp.c harness/sl_netfault.c
-	      harness/sl_sipmsg.c harness/sl_loop.c harness/sl_evlog.c harness/sl_addr.c
-	      harness/sl_clock.c harness/sl_capture.c harness/sl_tls.c)
-	stale=0
-	[ -x "$BIN" ] || stale=1
-	for f in "${SRCS[@]}" harness/*.h; do [ "$f" -nt "$BIN" ] && stale=1; done
-	SAN=
-	case "$BUILD" in *asan*) SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" ;; esac
-	if [ $stale = 1 ]; then
-		mkdir -p "$BUILD/tests"
-		# shellcheck disable=SC2086 # flag lists
-		gcc -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Iharness $SAN \
-			"${SRCS[@]}" $(pkg-config --cflags --libs libpcap openssl) -lm -o "$BIN" ||
-			{ echo "peer_sipp: FAIL: building $BIN"; exit 1; }
-	fi
+	peer_driver_build "$BIN" || { echo "peer_sipp: FAIL: building $BIN"; exit 1; }
 	for tool in sipp tshark unshare ip; do
 		command -v $tool >/dev/null || { echo "peer_sipp: FAIL: $tool missing (scripts/deps.sh)"; exit 1; }
 	done

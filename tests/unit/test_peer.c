@@ -1,6 +1,7 @@
 /* test_peer.c: unit tests for the SIP peers (sl_peer, sl_peer_tcp, sl_netfault): plans of
  * steps, by-count rules, CANCEL/487, retransmissions, malformed input, handlers, 2xx
- * without ACK, TCP framing and stream offsets, ICMP/TCP faults as a client sees them.
+ * without ACK, TCP and TLS framing and stream offsets, responses over a new connection to
+ * the Via sent-by, ICMP/TCP/TLS faults as a client sees them.
  * Runs in a network namespace of its own (user + net), like a worker. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +30,7 @@
 #include "sl_evlog.h"
 #include "sl_loop.h"
 #include "sl_peer.h"
+#include "sl_tls.h"
 
 struct env {
 	struct sl_loop *loop;
@@ -37,6 +39,9 @@ struct env {
 	char dir[64];
 	struct sl_peer *p[4];
 	int np;
+	struct sl_tls *tls;
+	struct sl_tls_id *id[4];
+	int nid;
 };
 
 static struct env E;
@@ -59,6 +64,9 @@ static int teardown(void **state)
 	(void)state;
 	for (int i = 0; i < E.np; i++)
 		sl_peer_free(E.p[i]);
+	for (int i = 0; i < E.nid; i++)
+		sl_tls_id_free(E.id[i]);
+	sl_tls_free(E.tls);
 	unlink(sl_clock_path(E.clk));
 	sl_clock_free(E.clk);
 	rmdir(E.dir);
@@ -274,6 +282,40 @@ static void test_retransmission_same_answer(void **state)
 	close(fd);
 }
 
+/* RFC 3261 17.2: a retransmission before the delayed answer gets the last response sent
+ * (none, then the provisional), never an early answer of its own. */
+static void test_retransmission_before_delayed_answer(void **state)
+{
+	(void)state;
+	struct sl_peer *p = mkpeer("127.0.0.2:5060/udp");
+	struct sl_behaviour late = { .kind = SL_B_REPLY, .code = 486, .delay_s = 6 };
+	plan(p, "INVITE", 0, 1, &late);
+	plan(p, "OPTIONS", 0, 2, &R180, &late);
+	int fd = client(SOCK_DGRAM, "127.0.0.2:5060");
+	char b[2048], r[4096];
+	req(b, sizeof(b), "INVITE", "z9hG4bKd1", "cd1", "UDP");
+	send_str(fd, b);
+	pump(5);
+	send_str(fd, b);
+	/* 6 s at rate 100: 60 ms; nothing may come before. */
+	assert_int_equal(recv_pumped(fd, r, sizeof(r), 30), -EAGAIN);
+	assert_true(recv_pumped(fd, r, sizeof(r), 500) > 0);
+	assert_int_equal(status_of(r), 486);
+	assert_int_equal(recv_pumped(fd, r, sizeof(r), 30), -EAGAIN);
+	req(b, sizeof(b), "OPTIONS", "z9hG4bKd2", "cd2", "UDP");
+	send_str(fd, b);
+	assert_true(recv_pumped(fd, r, sizeof(r), 500) > 0);
+	assert_int_equal(status_of(r), 180);
+	send_str(fd, b);
+	assert_true(recv_pumped(fd, r, sizeof(r), 30) > 0);
+	assert_int_equal(status_of(r), 180);
+	assert_true(recv_pumped(fd, r, sizeof(r), 500) > 0);
+	assert_int_equal(status_of(r), 486);
+	assert_int_equal(recv_pumped(fd, r, sizeof(r), 30), -EAGAIN);
+	assert_int_equal(count_kind(SL_EV_SIP_TX, NULL), 4);
+	close(fd);
+}
+
 static void test_cancel_gives_200_and_487(void **state)
 {
 	(void)state;
@@ -479,6 +521,307 @@ static void test_drop_syn(void **state)
 	close(fd);
 }
 
+/* --- TLS */
+
+static struct sl_tls_id *mkid(enum sl_tls_cert kind, int abort_hs)
+{
+	char err[256] = "";
+	if (!E.tls)
+		assert_int_equal(sl_tls_new(&E.tls, err, sizeof(err)), 0);
+	const char *names[] = { "sip1.example.test", "127.0.0.2" };
+	struct sl_tls_id *id = NULL;
+	assert_int_equal(sl_tls_id_new(&id, E.tls, names, 2, kind, abort_hs, err, sizeof(err)), 0);
+	E.id[E.nid++] = id;
+	return id;
+}
+
+static struct sl_peer *mktls(const char *spec, enum sl_tls_cert kind, int abort_hs)
+{
+	struct sl_peer *p = mkpeer(spec);
+	struct sl_tls_id *id = mkid(kind, abort_hs);  /* makes E.tls first */
+	sl_peer_set_tls(p, id, E.tls);
+	return p;
+}
+
+/* A TLS endpoint of the test's own on a socket, driven by hand while the loop runs. */
+struct tend {
+	int fd;
+	struct sl_tls_conn *c;
+	unsigned long long tx;   /* ciphertext bytes sent */
+};
+
+static void tend_flush(struct tend *x)
+{
+	char b[16384];
+	size_t n;
+	while ((n = sl_tls_conn_take(x->c, b, sizeof(b))) > 0) {
+		assert_int_equal(send(x->fd, b, n, MSG_NOSIGNAL), (ssize_t)n);
+		x->tx += n;
+	}
+}
+
+/* Plaintext (NUL-terminated) read within max_ms, or the reason it ended: -EPROTO (TLS
+ * failed), -EPIPE (close_notify), -ECONNRESET / 0 (the socket ended), -EAGAIN. */
+static int tend_read(struct tend *x, char *out, size_t len, int max_ms)
+{
+	uint64_t until = sl_now_us() + (uint64_t)max_ms * 1000;
+	size_t got = 0;
+	out[0] = 0;
+	while (sl_now_us() < until) {
+		sl_loop_run_once(E.loop, 1);
+		unsigned long long off;
+		ssize_t n = sl_tls_conn_read(x->c, out + got, len - 1 - got, &off);
+		tend_flush(x);
+		if (n > 0) {
+			got += (size_t)n;
+			out[got] = 0;
+			continue;
+		}
+		if (n < 0)
+			return got ? (int)got : (int)n;
+		if (got)
+			return (int)got;
+		struct pollfd pf = { x->fd, POLLIN, 0 };
+		if (poll(&pf, 1, 0) == 1) {
+			char b[16384];
+			ssize_t r = recv(x->fd, b, sizeof(b), MSG_DONTWAIT);
+			if (r <= 0)
+				return r < 0 ? -errno : 0;
+			assert_int_equal(sl_tls_conn_feed(x->c, b, (size_t)r), 0);
+		}
+	}
+	return -EAGAIN;
+}
+
+static void tend_handshake(struct tend *x)
+{
+	char b[64];
+	for (int i = 0; i < 100 && !sl_tls_conn_established(x->c); i++)
+		if (tend_read(x, b, sizeof(b), 10) == -EPROTO)
+			break;
+	if (!sl_tls_conn_established(x->c))
+		print_error("handshake: %s\n", sl_tls_conn_error(x->c));
+	assert_true(sl_tls_conn_established(x->c));
+}
+
+static void tend_client(struct tend *x, const char *to)
+{
+	memset(x, 0, sizeof(*x));
+	x->fd = client(SOCK_STREAM, to);
+	assert_true(x->fd >= 0);
+	assert_int_equal(sl_tls_conn_client(&x->c, E.tls), 0);
+}
+
+/* One write, one record (a SIP message is far below 2^14 bytes). */
+static unsigned long long tend_write(struct tend *x, const char *s, size_t n)
+{
+	unsigned long long off = x->tx;
+	assert_int_equal(sl_tls_conn_write(x->c, s, n), 0);
+	tend_flush(x);
+	return off;
+}
+
+static void tend_close(struct tend *x)
+{
+	close(x->fd);
+	sl_tls_conn_free(x->c);
+}
+
+static void test_tls_framing(void **state)
+{
+	(void)state;
+	mktls("127.0.0.2:5061/tls", SL_TLS_CERT_VALID, 0);
+	struct tend x;
+	tend_client(&x, "127.0.0.2:5061");
+	tend_handshake(&x);
+	char a[2048], b[2048], c[2048], both[4200], r[8192];
+	req(a, sizeof(a), "OPTIONS", "z9hG4bKt1a", "t1a", "TLS");
+	req(b, sizeof(b), "OPTIONS", "z9hG4bKt1b", "t1b", "TLS");
+	req(c, sizeof(c), "OPTIONS", "z9hG4bKt1c", "t1c", "TLS");
+	/* Two messages (and a keep-alive CRLF) in one record. */
+	snprintf(both, sizeof(both), "%s\r\n%s", a, b);
+	unsigned long long rec1 = tend_write(&x, both, strlen(both));
+	size_t got = 0;
+	for (int i = 0; i < 20 && got < 2; i++)
+		if (tend_read(&x, r, sizeof(r), 100) > 0)
+			for (const char *s2 = r; (s2 = strstr(s2, "SIP/2.0 200")); s2++)
+				got++;
+	assert_int_equal(got, 2);
+	/* One message over three records. */
+	size_t n = strlen(c);
+	unsigned long long rec2 = tend_write(&x, c, 10);
+	pump(10);
+	tend_write(&x, c + 10, n / 2);
+	pump(10);
+	assert_int_equal(count_kind(SL_EV_SIP_RX, NULL), 2);
+	tend_write(&x, c + 10 + n / 2, n - 10 - n / 2);
+	assert_true(tend_read(&x, r, sizeof(r), 500) > 0);
+	assert_non_null(strstr(r, "t1c"));
+	/* Each message is logged at the offset of the record carrying its first byte. */
+	unsigned long long want[3] = { rec1, rec1, rec2 };
+	size_t k = 0;
+	for (size_t i = 0; i < sl_evlog_count(E.log); i++) {
+		const struct sl_event *e = sl_evlog_get(E.log, i);
+		if (e->kind != SL_EV_SIP_RX)
+			continue;
+		assert_true(k < 3);
+		assert_int_equal(e->fp[0].proto, 6);
+		assert_true(e->fp[0].has_off);
+		assert_int_equal(e->fp[0].off, want[k]);
+		assert_string_equal(e->transport, "tls");
+		assert_string_equal(e->via_transport, "TLS");
+		assert_string_equal(e->via_sentby, "127.0.0.1:5099");
+		k++;
+	}
+	assert_int_equal(k, 3);
+	assert_int_equal(count_kind(SL_EV_NOTE, "TLS handshake with"), 1);
+	/* Plain SIP on the TLS port: a handshake failure, logged; the peer lives on. */
+	int fd = client(SOCK_STREAM, "127.0.0.2:5061");
+	send_str(fd, a);
+	int rc = recv_pumped(fd, r, sizeof(r), 500);
+	assert_true(rc >= 0 || rc == -ECONNRESET);
+	close(fd);
+	assert_int_equal(count_kind(SL_EV_NOTE, "TLS handshake with"), 2);
+	assert_int_equal(count_kind(SL_EV_NOTE, "failed"), 1);
+	tend_close(&x);
+}
+
+static void test_tls_faults(void **state)
+{
+	(void)state;
+	struct sl_peer *p = mktls("127.0.0.2:5061/tls", SL_TLS_CERT_VALID, 0);
+	struct sl_behaviour rst = { .kind = SL_B_TCP_RESET }, fin = { .kind = SL_B_CLOSE };
+	plan(p, "INVITE", 0, 1, &rst);
+	plan(p, "OPTIONS", 0, 1, &fin);
+	char b[2048], r[4096];
+	struct tend x;
+	tend_client(&x, "127.0.0.2:5061");
+	tend_handshake(&x);
+	req(b, sizeof(b), "INVITE", "z9hG4bKt2", "t2", "TLS");
+	tend_write(&x, b, strlen(b));
+	assert_int_equal(tend_read(&x, r, sizeof(r), 500), -ECONNRESET);
+	tend_close(&x);
+	tend_client(&x, "127.0.0.2:5061");
+	tend_handshake(&x);
+	req(b, sizeof(b), "OPTIONS", "z9hG4bKt2b", "t2b", "TLS");
+	tend_write(&x, b, strlen(b));
+	/* close_before_response over TLS: close_notify, then FIN, no answer. */
+	assert_int_equal(tend_read(&x, r, sizeof(r), 500), -EPIPE);
+	tend_close(&x);
+	/* The handshake refused at the ClientHello. */
+	mktls("127.0.0.3:5061/tls", SL_TLS_CERT_VALID, 1);
+	tend_client(&x, "127.0.0.3:5061");
+	assert_int_equal(tend_read(&x, r, sizeof(r), 500), -EPROTO);
+	assert_non_null(strstr(sl_tls_conn_error(x.c), "handshake failure"));
+	tend_close(&x);
+	assert_int_equal(count_kind(SL_EV_NOTE, "aborted by the peer at the ClientHello"), 1);
+	char err[256];
+	assert_int_equal(sl_peer_mode(p, SL_PEER_REFUSE, err, sizeof(err)), 0);
+	assert_int_equal(client(SOCK_STREAM, "127.0.0.2:5061"), -ECONNREFUSED);
+}
+
+/* A listening socket at the Via sent-by of req() (127.0.0.1:5099). */
+static int sentby_listener(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	addr("127.0.0.1:5099", &ss, &sl);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	assert_int_equal(bind(l, (void *)&ss, sl), 0);
+	assert_int_equal(listen(l, 4), 0);
+	return l;
+}
+
+static void dump_notes(void)
+{
+	for (size_t i = 0; i < sl_evlog_count(E.log); i++)
+		print_error("event %zu: %s\n", i, sl_evlog_get(E.log, i)->text ?
+			    sl_evlog_get(E.log, i)->text : "-");
+}
+
+static int accept_pumped(int l, int max_ms)
+{
+	uint64_t until = sl_now_us() + (uint64_t)max_ms * 1000;
+	while (sl_now_us() < until) {
+		sl_loop_run_once(E.loop, 1);
+		struct pollfd pf = { l, POLLIN, 0 };
+		if (poll(&pf, 1, 0) == 1)
+			return accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	}
+	return -1;
+}
+
+/* RFC 3263 section 5: the request's connection closed before the response was due; the
+ * response goes over a new connection to the Via sent-by. */
+static void test_response_to_sentby(void **state)
+{
+	/* Not 127.0.0.2:5060: test_drop_syn's nft rule stays in this namespace. */
+	(void)state;
+	struct sl_behaviour late = { .kind = SL_B_REPLY, .code = 486, .delay_s = 2 };
+	struct sl_peer *p = mkpeer("127.0.0.5:5060/tcp");
+	plan(p, NULL, 0, 1, &late);
+	int l = sentby_listener();
+	char b[2048], r[4096];
+	int fd = client(SOCK_STREAM, "127.0.0.5:5060");
+	send_str(fd, req(b, sizeof(b), "INVITE", "z9hG4bKs1", "s1", "TCP"));
+	pump(5);
+	close(fd);
+	int a = accept_pumped(l, 500);
+	if (a < 0)
+		dump_notes();
+	assert_true(a >= 0);
+	assert_true(recv_pumped(a, r, sizeof(r), 500) > 0);
+	assert_int_equal(status_of(r), 486);
+	close(a);
+	assert_int_equal(count_kind(SL_EV_NOTE, "goes over a new TCP connection to the Via "
+				    "sent-by 127.0.0.1:5099"), 1);
+	/* The same over TLS: the peer is the TLS client this time. */
+	struct sl_peer *q = mktls("127.0.0.2:5061/tls", SL_TLS_CERT_VALID, 0);
+	plan(q, NULL, 0, 1, &late);
+	struct tend x;
+	tend_client(&x, "127.0.0.2:5061");
+	tend_handshake(&x);
+	req(b, sizeof(b), "INVITE", "z9hG4bKs2", "s2", "TLS");
+	tend_write(&x, b, strlen(b));
+	pump(5);
+	tend_close(&x);
+	a = accept_pumped(l, 500);
+	if (a < 0)
+		dump_notes();
+	assert_true(a >= 0);
+	memset(&x, 0, sizeof(x));
+	x.fd = a;
+	assert_int_equal(sl_tls_conn_server(&x.c, E.id[0]), 0);
+	int n = 0;
+	for (int i = 0; i < 50 && n <= 0; i++)
+		n = tend_read(&x, r, sizeof(r), 20);
+	assert_true(n > 0);
+	assert_int_equal(status_of(r), 486);
+	tend_close(&x);
+	assert_int_equal(count_kind(SL_EV_NOTE, "goes over a new TLS connection"), 1);
+	/* The 486 is logged once it went out, with the new connection's remote end. */
+	const struct sl_event *last = NULL;
+	for (size_t i = 0; i < sl_evlog_count(E.log); i++)
+		if (sl_evlog_get(E.log, i)->kind == SL_EV_SIP_TX)
+			last = sl_evlog_get(E.log, i);
+	assert_non_null(last);
+	assert_int_equal(last->status, 486);
+	assert_string_equal(last->client, "127.0.0.1:5099");
+	/* A sent-by that is a name: not resolved, said so. */
+	fd = client(SOCK_STREAM, "127.0.0.5:5060");
+	req(b, sizeof(b), "INVITE", "z9hG4bKs3", "s3", "TCP");
+	char *via = strstr(b, "127.0.0.1:5099");
+	char named[2100];
+	snprintf(named, sizeof(named), "%.*shost.invalid:5099%s", (int)(via - b), b, via + 14);
+	send_str(fd, named);
+	pump(5);
+	close(fd);
+	pump(60);
+	assert_int_equal(count_kind(SL_EV_NOTE, "sent-by host.invalid:5099 is a name"), 1);
+	close(l);
+}
+
 /* --- ICMP */
 
 static int icmp_errno(const char *peer, const char *cli_to, enum sl_icmp_kind kind, int recverr)
@@ -595,6 +938,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_2xx_without_ack_is_noted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_by_count_and_headers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmission_same_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retransmission_before_delayed_answer, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_gives_200_and_487, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handler_first_then_rules, setup, teardown),
@@ -602,6 +947,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_framing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_reset_close_refuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_syn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_framing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_response_to_sentby, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_v4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_v6, setup, teardown),
 	};

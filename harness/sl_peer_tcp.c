@@ -181,6 +181,9 @@ static void map_trim(struct conn *c)
 	size_t k = 0;
 	while (k + 1 < c->nmap && c->map[k + 1].plain <= c->rx_off)
 		k++;
+	/* Nothing to drop (and no map yet on a plain TCP connection): memmove(NULL) is UB. */
+	if (!k)
+		return;
 	memmove(c->map, c->map + k, (c->nmap - k) * sizeof(*c->map));
 	c->nmap -= k;
 }

@@ -70,8 +70,8 @@ static int is_attempt(const struct sl_event *e, const struct sl_event *req, int 
 	if ((e->kind == SL_EV_SIP_RX && e->method && !e->text) ||
 	    (e->kind == SL_EV_STRAY && e->method))
 		return !strcmp(e->method, req->method);
-	if (e->kind == SL_EV_STRAY && !strcmp(e->transport, "tcp") && !e->method &&
-	    !e->status && !e->qname) {
+	if ((e->kind == SL_EV_STRAY && !strcmp(e->transport, "tcp") && !e->method &&
+	     !e->status && !e->qname) || e->conn_failed) {
 		*syn = 1;
 		return 1;
 	}
@@ -86,7 +86,7 @@ static int same_str(const char *a, const char *b)
 /* 503, no answer at all, or a refusal the kernel sent back. */
 static int attempt_failed(const struct sl_evlog *l, const struct attempt *a)
 {
-	if (a->e->kind == SL_EV_STRAY)
+	if (a->e->kind == SL_EV_STRAY || a->e->conn_failed)
 		return 1;
 	int answered = 0;
 	for (size_t i = a->e->idx + 1; i < sl_evlog_count(l); i++) {
@@ -104,6 +104,9 @@ static int attempt_failed(const struct sl_evlog *l, const struct attempt *a)
 	}
 	return !answered;
 }
+
+static size_t ap_len(const char *d);
+static const char *tp_of(const char *d);
 
 /* The attempts of every send{}, in order. */
 static int attempts(const struct sl_evlog *l, struct attempt **out, size_t *nout)
@@ -129,6 +132,16 @@ static int attempts(const struct sl_evlog *l, struct attempt **out, size_t *nout
 				       same_str(v[k].e->branch, e->branch));
 		if (again)
 			continue; /* a retransmission of that attempt */
+		/* RFC 3261 18.1.1: a large request whose TCP connection was refused goes out
+		 * over UDP to the same target: that is the element itself, not a second try. */
+		if (n && v[n - 1].req == req && v[n - 1].syn && !syn && req->body_len > 0 &&
+		    !strcmp(e->transport, "udp") && !strcmp(tp_of(v[n - 1].dest), "tcp") &&
+		    ap_len(v[n - 1].dest) == ap_len(dest) &&
+		    !strncmp(v[n - 1].dest, dest, ap_len(dest))) {
+			v[n - 1] = (struct attempt){ .e = e, .req = req, .syn = 0 };
+			snprintf(v[n - 1].dest, sizeof(v[n - 1].dest), "%s", dest);
+			continue;
+		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			struct attempt *nv = realloc(v, cap * sizeof(*nv));

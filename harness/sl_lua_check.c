@@ -156,7 +156,7 @@ static int run_trials(lua_State *L, struct sl_world *w, lua_Integer n, const cha
 	*not2xx = 0;
 	for (lua_Integer i = 0; i < n; i++) {
 		int status = 0;
-		int rc = sl_world_send_quick(w, method, uri, 0, &status, err, sizeof(err));
+		int rc = sl_world_send_quick(w, method, uri, 0, NULL, &status, err, sizeof(err));
 		if (rc < 0)
 			return sl_lua_world_error(L, rc, err);
 		*not2xx += status < 200 || status >= 300;

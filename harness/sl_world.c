@@ -92,8 +92,6 @@ struct sl_world {
 	int64_t t0_sut_ns;
 	unsigned next_id, pending_id;
 	int pending_done, pending_status;
-	int cancel_armed;              /* sl_world_cancel_after() for the next send */
-	double cancel_after_s;
 	char sut_dead[512];
 	struct at_hook hooks[MAX_HOOKS];
 	size_t nhooks;
@@ -688,14 +686,9 @@ static int settle(struct sl_world *w, double sut_s, char *err, size_t errlen)
 	return 0;
 }
 
-void sl_world_cancel_after(struct sl_world *w, double seconds)
-{
-	w->cancel_armed = 1;
-	w->cancel_after_s = seconds;
-}
-
 int sl_world_send_quick(struct sl_world *w, const char *method, const char *uri,
-			size_t body_len, int *status, char *err, size_t errlen)
+			size_t body_len, const struct sl_send_opts *o, int *status, char *err,
+			size_t errlen)
 {
 	int rc = sl_world_start(w, err, errlen);
 	if (rc < 0)
@@ -721,30 +714,53 @@ int sl_world_send_quick(struct sl_world *w, const char *method, const char *uri,
 	double cap = w->o.max_sut_s > 0 ? w->o.max_sut_s : 3600;
 	double t_req = sl_world_now(w) - w->advanced_s;
 	int over_cap = 0;
-	int cancel = w->cancel_armed;
-	double cancel_s = w->cancel_after_s;
-	w->cancel_armed = 0;
-	if (cancel && !(sl_sut_caps(w->sut) & SUT_CAP_CANCEL)) {
+	double cancel_after_s = o ? o->cancel_after_s : -1;
+	int cancel_on = o ? o->cancel_on : 0;
+	double t_cancel = cancel_after_s >= 0 ? sl_world_now(w) + cancel_after_s : -1;
+	size_t seen = sl_evlog_count(w->log); /* events before the request: not ours */
+	if ((cancel_after_s >= 0 || cancel_on) && !(sl_sut_caps(w->sut) & SUT_CAP_CANCEL)) {
 		snprintf(err, errlen, "SUT %s lacks: cancel", sl_sut_name(w->sut));
 		return -EAGAIN;
 	}
 	while (!w->pending_done && !w->sut_dead[0] && sl_now_us() < w->deadline_us &&
 	       !(over_cap = sl_world_now(w) - w->advanced_s - t_req > cap)) {
+		int wait_ms = 50, fire = 0;
 		if ((rc = guard(w, err, errlen)) < 0)
 			return rc;
-		if (cancel && sl_world_now(w) - w->advanced_s - t_req >= cancel_s) {
-			char t[96];
-			cancel = 0;
-			snprintf(t, sizeof(t), "cancel of request %u asked (%g s after it)", id,
-				 cancel_s);
-			sl_world_note(w, t);
-			rc = sl_sut_cancel(w->sut, id);
-			if (rc < 0) {
-				snprintf(err, errlen, "cannot ask the SUT to cancel: %s", strerror(-rc));
-				return rc;
+		char why[64] = "";
+		for (; cancel_on && seen < sl_evlog_count(w->log); seen++) {
+			const struct sl_event *ev = sl_evlog_get(w->log, seen);
+			if (ev->kind == SL_EV_SIP_TX && ev->status == cancel_on && ev->cseq_method &&
+			    !strcmp(ev->cseq_method, "INVITE")) {
+				snprintf(why, sizeof(why), "cancel_on = %d: a peer sent it", cancel_on);
+				fire = 1;
+				break;
 			}
 		}
-		sl_loop_run_once(w->loop, cancel ? 5 : 50);
+		if (!fire && t_cancel >= 0) {
+			double left = t_cancel - sl_world_now(w);
+			if (left <= 0) {
+				snprintf(why, sizeof(why), "cancel_after = %g s", cancel_after_s);
+				fire = 1;
+			} else {
+				/* Wake in time: a 50 ms poll is 5 s of SUT time at rate 100. */
+				uint64_t us = sl_clock_wall_us(w->clk, left);
+				if (us / 1000 < (uint64_t)wait_ms)
+					wait_ms = (int)(us / 1000) + 1;
+			}
+		}
+		if (fire) {
+			char t[128];
+			snprintf(t, sizeof(t), "scenario: cancel request %u (%s)", id, why);
+			sl_world_note(w, t);
+			sl_sut_cancel(w->sut, id); /* a dead SUT is noticed by the loop */
+			t_cancel = -1;
+			cancel_on = 0;
+			continue;
+		}
+		if (cancel_on)
+			wait_ms = 2; /* the provisional is seen within a few ms of wall time */
+		sl_loop_run_once(w->loop, wait_ms);
 	}
 	if (!w->pending_done && over_cap && !w->sut_dead[0]) {
 		char tail[512];
@@ -842,9 +858,9 @@ int sl_world_wait(struct sl_world *w, int (*done)(void *arg), void *arg, double 
 }
 
 int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_t body_len,
-		  int *status, char *err, size_t errlen)
+		  const struct sl_send_opts *o, int *status, char *err, size_t errlen)
 {
-	int rc = sl_world_send_quick(w, method, uri, body_len, status, err, errlen);
+	int rc = sl_world_send_quick(w, method, uri, body_len, o, status, err, errlen);
 	return rc < 0 ? rc : sl_world_settle(w, err, errlen);
 }
 

@@ -4,8 +4,8 @@ scenario {
   role = "client",
   needs = { "udp", "cancel" },
   summary = [[
-Two SRV targets. The first answers the INVITE with 180 Ringing and then holds it; two
-seconds later the caller cancels. RFC 3263 section 4: a CANCEL belongs to the INVITE's
+Two SRV targets. The first answers the INVITE with 180 Ringing and then holds it;
+once the 180 is out the caller cancels. RFC 3263 section 4: a CANCEL belongs to the INVITE's
 transaction and must go to the server the INVITE reached, with the INVITE's branch
 (RFC 3261 9.1), not to a server found by resolving the URI again. The server answers
 the CANCEL with 200 and the INVITE with 487, and nothing reaches the second target.]],
@@ -24,7 +24,7 @@ sip2       IN A     127.0.0.3
 peer("127.0.0.2:5060/udp", { INVITE = { provisional(180), silence() } })
 peer("127.0.0.3:5060/udp", reply(200))
 
-local r = send{ method = "INVITE", uri = "sip:alice@example.test", cancel = 2 }
+local r = send{ method = "INVITE", uri = "sip:alice@example.test", cancel_on = 180 }
 
 expect_status(r, 487, { covers = { "TXN-CANCEL" } })
 expect_route({ "127.0.0.2:5060/udp" }, { method = "INVITE" })

@@ -208,6 +208,17 @@ static int l_expect_weights(lua_State *L)
 		}
 		lua_pop(L, 1);
 	}
+	double zero_share = 0.05;
+	if (lua_istable(L, 2)) {
+		lua_getfield(L, 2, "zero_share");
+		if (!lua_isnil(L, -1)) {
+			if (!lua_isnumber(L, -1) || lua_tonumber(L, -1) <= 0 || lua_tonumber(L, -1) >= 1)
+				return sl_lua_fail(L, "expect_weights: zero_share must be a number in "
+						   "(0, 1)");
+			zero_share = lua_tonumber(L, -1);
+		}
+		lua_pop(L, 1);
+	}
 	struct sl_weight_want want[64];
 	size_t n = 0;
 	lua_pushnil(L);
@@ -219,6 +230,7 @@ static int l_expect_weights(lua_State *L)
 			return sl_lua_fail(L, "expect_weights: at most 64 destinations");
 		want[n].dest = lua_tostring(L, -2); /* the key stays referenced by the table */
 		want[n].weight = lua_tonumber(L, -1);
+		want[n].max_share = zero_share;
 		n++;
 		lua_pop(L, 1);
 	}
@@ -229,10 +241,13 @@ static int l_expect_weights(lua_State *L)
 	if (trials) {
 		/* Too few trials is the scenario's mistake: say so before running them. */
 		double wsum = 0;
-		for (size_t j = 0; j < n; j++)
+		size_t npos = 0;
+		for (size_t j = 0; j < n; j++) {
 			wsum += want[j].weight > 0 ? want[j].weight : 0;
+			npos += want[j].weight > 0;
+		}
 		for (size_t j = 0; j < n; j++)
-			if (want[j].weight > 0 && trials * want[j].weight / wsum < 5)
+			if (npos > 1 && want[j].weight > 0 && trials * want[j].weight / wsum < 5)
 				return sl_lua_fail(L, "expect_weights: %lld trials give %s an expected "
 						   "count of %.1f; a chi-square test needs at least 5",
 						   (long long)trials, want[j].dest,

@@ -484,14 +484,19 @@ int sl_check_weights_from(const struct sl_evlog *l, size_t from, const char *met
 		say(o, "expect_weights needs 2 to 64 destinations");
 		return -EINVAL;
 	}
-	unsigned count[64] = { 0 }, total = 0, stray = 0;
+	unsigned count[64] = { 0 }, total = 0, stray = 0, npos = 0;
 	double wsum = 0;
 	for (size_t j = 0; j < n; j++) {
-		if (!(want[j].weight > 0)) {
-			say(o, "weight of %s must be > 0", want[j].dest);
+		if (!(want[j].weight >= 0)) {
+			say(o, "weight of %s must be >= 0", want[j].dest);
 			return -EINVAL;
 		}
 		wsum += want[j].weight;
+		npos += want[j].weight > 0;
+	}
+	if (!npos) {
+		say(o, "at least one destination needs a weight above 0");
+		return -EINVAL;
 	}
 	for (size_t i = from; i < sl_evlog_count(l); i++) {
 		const struct sl_event *e = sl_evlog_get(l, i);
@@ -523,26 +528,46 @@ int sl_check_weights_from(const struct sl_evlog *l, size_t from, const char *met
 		}
 	}
 	for (size_t j = 0; j < n; j++)
-		if (total * want[j].weight / wsum < 5) {
+		if (want[j].weight > 0 && npos > 1 && total * want[j].weight / wsum < 5) {
 			say(o, "%u transaction(s) give %s an expected count of %.1f: at least 5 are "
 			    "needed for a chi-square test; send more requests", total, want[j].dest,
 			    total * want[j].weight / wsum);
 			return -EINVAL;
 		}
-	double chi2 = 0;
-	for (size_t j = 0; j < n; j++) {
-		double exp_n = total * want[j].weight / wsum;
-		chi2 += (count[j] - exp_n) * (count[j] - exp_n) / exp_n;
-	}
-	double p = sl_chi2_sf(chi2, (unsigned)n - 1);
-	o->seen = 1;
-	o->pass = !stray && p > p_min;
-	say(o, "first attempts of %u transactions: ", total);
+	/* RFC 2782 gives weight 0 "a very small chance": such destinations are judged by
+	 * their share of first tries; the others by a chi-square test among themselves. */
+	unsigned pos_total = 0, rare_over = 0;
 	for (size_t j = 0; j < n; j++)
-		say(o, "%s%s %u (expected %.1f)", j ? ", " : "", want[j].dest, count[j],
-		    total * want[j].weight / wsum);
-	say(o, "; chi-square %.2f, %zu degrees of freedom, p = %.3g (%s %g)", chi2, n - 1, p,
-	    p > p_min ? "above" : "not above", p_min);
+		pos_total += want[j].weight > 0 ? count[j] : 0;
+	double chi2 = 0, p = 1;
+	if (npos > 1) {
+		for (size_t j = 0; j < n; j++) {
+			if (!(want[j].weight > 0))
+				continue;
+			double exp_n = pos_total * want[j].weight / wsum;
+			chi2 += (count[j] - exp_n) * (count[j] - exp_n) / exp_n;
+		}
+		p = sl_chi2_sf(chi2, npos - 1);
+	}
+	o->seen = 1;
+	say(o, "first attempts of %u transactions: ", total);
+	for (size_t j = 0; j < n; j++) {
+		if (want[j].weight > 0) {
+			say(o, "%s%s %u (expected %.1f)", j ? ", " : "", want[j].dest, count[j],
+			    pos_total * want[j].weight / wsum);
+			continue;
+		}
+		double max = want[j].max_share > 0 ? want[j].max_share : 0.05;
+		int over = total && count[j] > max * total;
+		rare_over += over;
+		say(o, "%s%s %u (weight 0: %.1f %% of first tries, at most %g %%%s)", j ? ", " : "",
+		    want[j].dest, count[j], total ? 100.0 * count[j] / total : 0, 100 * max,
+		    over ? ", too many" : "");
+	}
+	if (npos > 1)
+		say(o, "; chi-square %.2f over the weighted ones, %u degrees of freedom, p = %.3g "
+		    "(%s %g)", chi2, npos - 1, p, p > p_min ? "above" : "not above", p_min);
+	o->pass = !stray && !rare_over && (npos < 2 || p > p_min);
 	return 0;
 }
 

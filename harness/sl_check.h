@@ -62,7 +62,8 @@ void sl_check_wellformed(const struct sl_evlog *l, struct sl_check_out *o);
 
 struct sl_weight_want {
 	const char *dest;    /* "127.0.0.2:5060/udp" */
-	double weight;       /* expected share, any scale; > 0 */
+	double weight;       /* expected share, any scale; >= 0 (0: RFC 2782 weight 0) */
+	double max_share;    /* weight 0: the largest share of first tries allowed (0: 5 %) */
 };
 
 /* SRV weights: for every transaction (Call-ID) of method (every method but ACK/CANCEL

@@ -65,6 +65,7 @@ struct sl_event {
 	struct sl_fp fp[2];     /* DNS: query then response; SIP: the datagram */
 	char *to_tag;           /* SIP: the To tag, so a harness UAC can ACK a response it
 				 * did not receive itself (it reached a peer) */
+	int alarm;              /* NOTE: a security alarm the SUT raised (sut_config.alarm) */
 	int conn_failed;        /* NOTE at a peer: a connection from the SUT that failed
 				 * before it carried a request (TLS handshake): an attempt */
 	int bounced;            /* SIP_RX at an unreachable address: answered with ICMP, so

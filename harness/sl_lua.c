@@ -286,7 +286,7 @@ static int l_scenario(lua_State *L)
 	char **need = sl_lua_str_list(L, lua_gettop(L), "needs", &nneed);
 	lua_pop(L, 2);
 	static const char *const known_needs[] = { "udp", "tcp", "tls", "ipv6", "cancel",
-						  "timers", NULL };
+						  "timers", "alarm", NULL };
 	for (size_t i = 0; i < nneed; i++) {
 		int ok = 0;
 		for (const char *const *k = known_needs; *k; k++)
@@ -296,7 +296,8 @@ static int l_scenario(lua_State *L)
 			snprintf(bad, sizeof(bad), "%s", need[i]);
 			sl_lua_free_list(cov, ncov);
 			sl_lua_free_list(need, nneed);
-			return sl_lua_fail(L, "scenario{}: unknown need '%s' (udp tcp tls ipv6 cancel timers)",
+			return sl_lua_fail(L, "scenario{}: unknown need '%s' (udp tcp tls ipv6 cancel timers "
+					   "alarm)",
 				    bad);
 		}
 	}

@@ -208,6 +208,17 @@ static int l_expect_weights(lua_State *L)
 		}
 		lua_pop(L, 1);
 	}
+	double zero_share = 0.05;
+	if (lua_istable(L, 2)) {
+		lua_getfield(L, 2, "zero_share");
+		if (!lua_isnil(L, -1)) {
+			if (!lua_isnumber(L, -1) || lua_tonumber(L, -1) <= 0 || lua_tonumber(L, -1) >= 1)
+				return sl_lua_fail(L, "expect_weights: zero_share must be a number in "
+						   "(0, 1)");
+			zero_share = lua_tonumber(L, -1);
+		}
+		lua_pop(L, 1);
+	}
 	struct sl_weight_want want[64];
 	size_t n = 0;
 	lua_pushnil(L);
@@ -219,6 +230,7 @@ static int l_expect_weights(lua_State *L)
 			return sl_lua_fail(L, "expect_weights: at most 64 destinations");
 		want[n].dest = lua_tostring(L, -2); /* the key stays referenced by the table */
 		want[n].weight = lua_tonumber(L, -1);
+		want[n].max_share = zero_share;
 		n++;
 		lua_pop(L, 1);
 	}
@@ -229,10 +241,13 @@ static int l_expect_weights(lua_State *L)
 	if (trials) {
 		/* Too few trials is the scenario's mistake: say so before running them. */
 		double wsum = 0;
-		for (size_t j = 0; j < n; j++)
+		size_t npos = 0;
+		for (size_t j = 0; j < n; j++) {
 			wsum += want[j].weight > 0 ? want[j].weight : 0;
+			npos += want[j].weight > 0;
+		}
 		for (size_t j = 0; j < n; j++)
-			if (want[j].weight > 0 && trials * want[j].weight / wsum < 5)
+			if (npos > 1 && want[j].weight > 0 && trials * want[j].weight / wsum < 5)
 				return sl_lua_fail(L, "expect_weights: %lld trials give %s an expected "
 						   "count of %.1f; a chi-square test needs at least 5",
 						   (long long)trials, want[j].dest,
@@ -252,12 +267,75 @@ static int l_expect_weights(lua_State *L)
 	return 0;
 }
 
+/* expect_alarm{ [after = t,] [contains = "text",] [none = true,] covers = }: the SUT raised
+ * a security alarm (sut_config.alarm; the scenario needs "alarm") after SUT time t, with
+ * that text; none = true: it raised none (no false alarm). */
+static int l_expect_alarm(lua_State *L)
+{
+	struct sl_world *w = sl_lua_world(L, "expect_alarm");
+	if (!lua_isnoneornil(L, 1))
+		luaL_checktype(L, 1, LUA_TTABLE);
+	double after = -1e300;
+	const char *contains = NULL;
+	int none = 0;
+	if (lua_istable(L, 1)) {
+		lua_getfield(L, 1, "after");
+		if (!lua_isnil(L, -1)) {
+			if (!lua_isnumber(L, -1))
+				return sl_lua_fail(L, "expect_alarm: after must be SUT seconds");
+			after = lua_tonumber(L, -1);
+		}
+		lua_pop(L, 1);
+		contains = sl_lua_opt_str(L, 1, "contains");
+		lua_getfield(L, 1, "none");
+		none = lua_toboolean(L, -1);
+		lua_pop(L, 1);
+	}
+	struct sl_evlog *log = sl_world_log(w);
+	struct sl_check_out o = { 0 };
+	unsigned n = 0;
+	size_t len = 0;
+	for (size_t i = 0; i < sl_evlog_count(log); i++) {
+		const struct sl_event *e = sl_evlog_get(log, i);
+		if (!e->alarm || e->t_sut < after || (contains && !strstr(e->text, contains)))
+			continue;
+		if (n++ < 3)
+			len += (size_t)snprintf(o.detail + len, len < sizeof(o.detail) ?
+						sizeof(o.detail) - len : 0, "%s'%s' at %.3f s",
+						n > 1 ? ", " : "", e->text, e->t_sut);
+		if (o.nev < SL_CHECK_MAX_EV)
+			o.ev[o.nev++] = e->idx;
+		if (len >= sizeof(o.detail))
+			len = sizeof(o.detail) - 1;
+	}
+	char what[160];
+	snprintf(what, sizeof(what), "%s%s%s", contains ? " with '" : "", contains ? contains : "",
+		 contains ? "'" : "");
+	o.pass = none ? n == 0 : n > 0;
+	o.seen = 1;
+	if (!n)
+		snprintf(o.detail, sizeof(o.detail), "the SUT raised no security alarm%s%s", what,
+			 after > -1e299 ? " after the zone changed" : "");
+	else {
+		char head[192];
+		snprintf(head, sizeof(head), "%u security alarm(s)%s: ", n, what);
+		size_t hl = strlen(head), dl = strlen(o.detail);
+		if (hl + dl >= sizeof(o.detail))
+			dl = sizeof(o.detail) - hl - 1;
+		memmove(o.detail + hl, o.detail, dl);
+		memcpy(o.detail, head, hl);
+		o.detail[hl + dl] = 0;
+	}
+	sl_lua_record(L, "expect_alarm", 1, &o);
+	return 0;
+}
+
 void sl_lua_open_check(lua_State *L, void *ctx)
 {
 	static const luaL_Reg api[] = {
 		{ "expect_status", l_expect_status }, { "expect_dns", l_expect_dns },
 		{ "expect_route", l_expect_route }, { "expect_weights", l_expect_weights },
-		{ NULL, NULL },
+		{ "expect_alarm", l_expect_alarm }, { NULL, NULL },
 	};
 	sl_lua_register(L, ctx, api);
 }

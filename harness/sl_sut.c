@@ -147,6 +147,10 @@ static int handle_line(void *arg, char *line)
 		if (s->hooks.log)
 			s->hooks.log(s->hooks.arg, m.text);
 		break;
+	case SUT_MSG_ALARM:
+		if (s->hooks.alarm)
+			s->hooks.alarm(s->hooks.arg, m.text);
+		break;
 	case SUT_MSG_PONG:
 		/* A late pong of an earlier ping is harmless: only the awaited one counts. */
 		if (m.seq == s->ping_seq) {

@@ -33,6 +33,7 @@ struct sl_sut_cfg {
 struct sl_sut_hooks {
 	void (*done)(void *arg, unsigned id, int status);
 	void (*log)(void *arg, const char *line);
+	void (*alarm)(void *arg, const char *line);  /* the stack's security alarms */
 	void (*died)(void *arg, const char *why);  /* exit, signal or protocol error */
 	void *arg;
 };

@@ -167,6 +167,18 @@ static void sut_log(void *arg, const char *line)
 	}
 }
 
+static void sut_alarm(void *arg, const char *line)
+{
+	struct sl_world *w = arg;
+	struct sl_event *e = sl_evlog_add(w->log, SL_EV_NOTE, sl_now_us());
+	if (e) {
+		char buf[1100];
+		snprintf(buf, sizeof(buf), "sut alarm: %s", line);
+		sl_evlog_str(&e->text, buf);
+		e->alarm = 1;
+	}
+}
+
 static void sut_died(void *arg, const char *why)
 {
 	struct sl_world *w = arg;
@@ -448,7 +460,7 @@ static unsigned caps_needed(const struct sl_world *w, char *missing, size_t len)
 		{ "udp", SUT_CAP_UDP }, { "tcp", SUT_CAP_TCP }, { "tls", SUT_CAP_TLS },
 		{ "ipv6", SUT_CAP_IPV6 }, { "cancel", SUT_CAP_CANCEL },
 		{ "stateless-proxy", SUT_CAP_STATELESS }, { "server", SUT_CAP_SERVER },
-		{ "timers", SUT_CAP_TIMERS },
+		{ "timers", SUT_CAP_TIMERS }, { "alarm", SUT_CAP_ALARM },
 	};
 	unsigned caps = 0;
 	missing[0] = 0;
@@ -609,7 +621,8 @@ int sl_world_start(struct sl_world *w, char *err, size_t errlen)
 		.role = w->role, .listen_port = SUT_PORT,
 		.tls_ca_file = w->tls ? w->ca_path : NULL,
 	};
-	struct sl_sut_hooks hooks = { sut_done, sut_log, sut_died, w };
+	struct sl_sut_hooks hooks = { .done = sut_done, .log = sut_log, .alarm = sut_alarm,
+				      .died = sut_died, .arg = w };
 	rc = sl_sut_start(&w->sut, w->loop, w->clk, &cfg, &hooks, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -1164,6 +1177,8 @@ static json_t *events_json(const struct sl_world *w)
 			set_str(o, "cseq_method", e->cseq_method);
 		}
 		set_str(o, "text", e->text);
+		if (e->alarm)
+			json_object_set_new(o, "alarm", json_true());
 		if (e->bounced)
 			json_object_set_new(o, "bounced", json_true());
 		if (e->answers)

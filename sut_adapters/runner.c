@@ -126,6 +126,12 @@ static void on_log(void *arg, const char *line)
 	send_line("log %s", line ? line : "");
 }
 
+static void on_alarm(void *arg, const char *line)
+{
+	(void)arg;
+	send_line("alarm %s", line ? line : "");
+}
+
 static void on_done(void *arg, unsigned id, int status)
 {
 	(void)arg;
@@ -241,6 +247,7 @@ static void cmd_open(void)
 		fatal("bad control line: open twice");
 	R.cfg.wake_fd = R.fd;
 	R.cfg.log = on_log;
+	R.cfg.alarm = on_alarm;
 	R.cfg.log_arg = NULL;
 	if (!R.cfg.t1_ms)
 		R.cfg.t1_ms = 500;

@@ -25,6 +25,7 @@ enum sut_caps {
 	SUT_CAP_STATELESS = 1u << 5, /* stateless-proxy role (RFC 3263 4.4) */
 	SUT_CAP_SERVER    = 1u << 6, /* server role: sending responses (section 5) */
 	SUT_CAP_TIMERS    = 1u << 7, /* honours t1_ms / timer_b_ms / timer_f_ms */
+	SUT_CAP_ALARM     = 1u << 8, /* reports security alarms through sut_config.alarm */
 };
 
 /* Outcomes passed to on_done when no final response was obtained. */
@@ -66,6 +67,10 @@ struct sut_config {
 				 * UDP (and TCP when it has TCP); 5060 */
 	double rate;            /* SUT seconds per real second (--rate), for what libfaketime
 				 * does not speed up (kamailio's setitimer ticks) */
+	/* The stack's security alarms (RFC 3263 7: SIPS that vanished from a domain's
+	 * NAPTR records, a sign of a bid-down attack), one line each, with log_arg. A SUT
+	 * that declares SUT_CAP_ALARM calls it; NULL from a runner that predates it. */
+	sut_log_fn alarm;
 };
 
 struct sut_request {

@@ -17,6 +17,7 @@ static const struct {
 	{ "cancel", SUT_MSG_CANCEL }, { "ping", SUT_MSG_PING },     { "quit", SUT_MSG_QUIT },
 	{ "hello", SUT_MSG_HELLO },   { "opened", SUT_MSG_OPENED }, { "done", SUT_MSG_DONE },
 	{ "pong", SUT_MSG_PONG },     { "log", SUT_MSG_LOG },       { "fatal", SUT_MSG_FATAL },
+	{ "alarm", SUT_MSG_ALARM },
 };
 
 const char *sut_proto_kind_name(enum sut_proto_kind k)
@@ -191,6 +192,7 @@ int sut_proto_parse(char *line, struct sut_proto_msg *m, const char **why)
 			return -EINVAL;
 		break;
 	case SUT_MSG_LOG:
+	case SUT_MSG_ALARM:
 	case SUT_MSG_FATAL:
 		m->text = p ? p : "";
 		break;
@@ -236,6 +238,7 @@ int sut_proto_format(const struct sut_proto_msg *m, char *buf, size_t len)
 		n = snprintf(buf, len, "%s %lu %lld\n", w, m->seq, m->ns);
 		break;
 	case SUT_MSG_LOG:
+	case SUT_MSG_ALARM:
 	case SUT_MSG_FATAL:
 		n = snprintf(buf, len, "%s %s\n", w, m->text ? m->text : "");
 		break;

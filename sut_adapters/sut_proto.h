@@ -20,6 +20,7 @@
  *   done <id> <status>         status: SIP final status or enum sut_error
  *   pong <seq> <ns>
  *   log <text...>              adapter diagnostics
+ *   alarm <text...>            a security alarm of the stack (sut_config.alarm)
  *   fatal <text...>            the runner cannot go on (bad adapter, bad line); it exits 2
  */
 #ifndef SUT_PROTO_H
@@ -40,13 +41,14 @@ enum sut_proto_kind {
 	SUT_MSG_CFG = 1, SUT_MSG_OPEN, SUT_MSG_REQ, SUT_MSG_CANCEL, SUT_MSG_PING, SUT_MSG_QUIT,
 	/* runner -> worker */
 	SUT_MSG_HELLO, SUT_MSG_OPENED, SUT_MSG_DONE, SUT_MSG_PONG, SUT_MSG_LOG, SUT_MSG_FATAL,
+	SUT_MSG_ALARM,
 };
 
 /* One parsed line. Strings point into the parsed line (which parsing cuts up). */
 struct sut_proto_msg {
 	enum sut_proto_kind kind;
 	const char *key;            /* cfg */
-	const char *text;           /* cfg value; log and fatal text; hello version */
+	const char *text;           /* cfg value; log, alarm and fatal text; hello version */
 	const char *method, *uri;   /* req */
 	const char *name;           /* hello */
 	unsigned long id;           /* req, cancel, done */

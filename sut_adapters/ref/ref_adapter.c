@@ -17,7 +17,7 @@
 
 #define REF_CAPS (SUT_CAP_UDP | SUT_CAP_TCP | SUT_CAP_TLS | SUT_CAP_IPV6 | SUT_CAP_TIMERS | \
 		  SUT_CAP_CANCEL | \
-		  SUT_CAP_STATELESS | SUT_CAP_SERVER)
+		  SUT_CAP_STATELESS | SUT_CAP_SERVER | SUT_CAP_ALARM)
 
 struct done_item {
 	struct done_item *next;
@@ -28,6 +28,7 @@ struct done_item {
 struct ref_ctx {
 	char *dns_addr, *bind_addr;
 	struct ref_log log;
+	struct ref_biddown biddown;
 	struct ref_loop loop;
 	struct ref_rng rng;
 	struct ref_dns *dns;
@@ -144,6 +145,8 @@ static int ref_open(const struct sut_config *cfg, void **ctxp)
 	c->queue_tail = &c->queue;
 	c->log.fn = cfg->log;
 	c->log.arg = cfg->log_arg;
+	c->log.alarm = cfg->alarm;
+	ref_biddown_init(&c->biddown, &c->log);
 	ref_txns_init(&c->txns);
 	ref_reqs_init(&c->reqs);
 	c->dns_addr = strdup(cfg->dns_addr ? cfg->dns_addr : "127.0.0.1");
@@ -200,7 +203,7 @@ static int ref_open(const struct sut_config *cfg, void **ctxp)
 	c->reqs.resolve = (struct ref_resolve_env){
 		.loop = &c->loop, .dns = c->dns, .rng = &c->rng, .log = &c->log,
 		.tp_mask = ref_tport_mask(c->tport),
-		.ipv6 = ref_tport_ipv6(c->tport),
+		.ipv6 = ref_tport_ipv6(c->tport), .biddown = &c->biddown,
 	};
 	{
 		struct ref_role_env re = {

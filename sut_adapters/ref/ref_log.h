@@ -7,9 +7,13 @@
 struct ref_log {
 	sut_log_fn fn;
 	void *arg;
+	sut_log_fn alarm;  /* security alarms (sut_config.alarm), or NULL */
 };
 
 void ref_logf(const struct ref_log *log, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A security alarm: through the alarm hook, and as a diagnostic line too. */
+void ref_alarmf(const struct ref_log *log, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 #endif

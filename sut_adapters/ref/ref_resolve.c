@@ -188,6 +188,9 @@ static void got_naptr(struct ref_resolver *r, const struct ref_dns_answer *a)
 		finish(r, SUT_E_DNS, "NAPTR lookup failed");
 		return;
 	}
+	if (r->env.biddown)
+		ref_biddown_naptr(r->env.biddown, r->target, a->status == REF_DNS_OK ? a->naptr : NULL,
+				  a->status == REF_DNS_OK ? a->n : 0);
 	if (a->status == REF_DNS_OK) {
 		r->naptr = malloc(a->n * sizeof(*r->naptr));
 		if (!r->naptr) {

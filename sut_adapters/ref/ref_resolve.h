@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "ref_biddown.h"
 #include "ref_dns.h"
 #include "ref_log.h"
 #include "ref_loop.h"
@@ -21,6 +22,7 @@ struct ref_resolve_env {
 	bool ipv6;        /* AAAA lookups and IPv6 destinations allowed */
 	bool deterministic; /* stateless proxy (RFC 3263 4.4): equal-priority SRV and equal
 			     * NAPTR records in a fixed order (ref_srv_order_det), no rng */
+	struct ref_biddown *biddown; /* SIPS memory (RFC 3263 7), or NULL */
 };
 
 struct ref_resolver;

@@ -143,6 +143,12 @@ static void order_weights(struct ref_srv *v, size_t n, struct ref_rng *rng)
 	 * share the load instead of the first on the wire always winning the r = 0 draw. */
 	shuffle(tmp, zeros, rng);
 	shuffle(tmp + zeros, m - zeros, rng);
+	if (ref_mutant("weight0-first")) {
+		/* The list "with weight-0 records first" taken as the order itself. */
+		memcpy(v, tmp, n * sizeof(*v));
+		free(tmp);
+		return;
+	}
 	for (size_t out = 0; out < n; out++) {
 		uint32_t total = 0, run = 0, r;
 		size_t pick = m - 1;

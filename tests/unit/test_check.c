@@ -308,7 +308,8 @@ static void firsts(const char *dest, unsigned n)
 }
 
 static const struct sl_weight_want WW[] = {
-	{ "127.0.0.2:5060/udp", 10 }, { "127.0.0.3:5060/udp", 30 }, { "127.0.0.4:5060/udp", 60 },
+	{ "127.0.0.2:5060/udp", 10, 0 }, { "127.0.0.3:5060/udp", 30, 0 },
+	{ "127.0.0.4:5060/udp", 60, 0 },
 };
 
 static void test_chi2_tail_known_values(void **st)
@@ -352,6 +353,29 @@ static void test_weights_first_record_fails(void **st)
 	firsts("127.0.0.2:5060", 60); /* always the first of equal records */
 	assert_int_equal(sl_check_weights(L, "OPTIONS", WW, 3, 0.001, &o), 0);
 	assert_false(o.pass);
+}
+
+/* RFC 2782 weight 0: judged by its share of first tries, not by the chi-square. */
+static void test_weights_zero_share(void **st)
+{
+	(void)st;
+	static const struct sl_weight_want Z[] = {
+		{ "127.0.0.2:5060/udp", 0, 0.05 }, { "127.0.0.3:5060/udp", 100, 0 },
+	};
+	struct sl_check_out o;
+	firsts("127.0.0.2:5060", 2); /* 2 % of 100: rare enough */
+	firsts("127.0.0.3:5060", 98);
+	assert_int_equal(sl_check_weights(L, "OPTIONS", Z, 2, 0.001, &o), 0);
+	assert_true(o.pass);
+	assert_non_null(strstr(o.detail, "weight 0: 2.0 %"));
+	firsts("127.0.0.2:5060", 10); /* now 12 of 110: too many */
+	assert_int_equal(sl_check_weights(L, "OPTIONS", Z, 2, 0.001, &o), 0);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "too many"));
+	static const struct sl_weight_want none[] = {
+		{ "127.0.0.2:5060/udp", 0, 0 }, { "127.0.0.3:5060/udp", 0, 0 },
+	};
+	assert_int_equal(sl_check_weights(L, "OPTIONS", none, 2, 0.001, &o), -EINVAL);
 }
 
 static void test_weights_stray_and_too_few(void **st)
@@ -462,6 +486,7 @@ int main(void)
 		T(test_weights_follow_passes),
 		T(test_weights_ignored_fails),
 		T(test_weights_first_record_fails),
+		T(test_weights_zero_share),
 		T(test_weights_stray_and_too_few),
 		T(test_weights_exact_error_rates),
 		T(test_weights_from_counts_later_only),

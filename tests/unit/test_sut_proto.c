@@ -44,6 +44,10 @@ static void test_every_kind_parses(void **state)
 	assert_int_equal(m.caps, 135);
 	assert_string_equal(m.name, "ref");
 	assert_string_equal(m.text, "ref 0.3 (mutant x)");
+	assert_int_equal(parse("alarm bid-down: SIPS gone", &m, b, sizeof(b)), 0);
+	assert_int_equal(m.kind, SUT_MSG_ALARM);
+	assert_string_equal(m.text, "bid-down: SIPS gone");
+	assert_true(sut_proto_from_runner(SUT_MSG_ALARM));
 	assert_int_equal(parse("log", &m, b, sizeof(b)), 0);
 	assert_string_equal(m.text, "");
 	assert_int_equal(parse("open", &m, b, sizeof(b)), 0);

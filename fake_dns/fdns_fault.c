@@ -115,6 +115,26 @@ out:
 	return rc;
 }
 
+/* Whether the rule's match fields take the query (its counts aside). */
+static int takes(const struct rule *u, const ldns_rdf *qname, uint16_t qtype,
+		 enum fdns_transport t)
+{
+	/* TC and a foreign source port mean nothing on a TCP stream. */
+	int udp_only = u->f.action == FDNS_ACT_TRUNCATE || u->f.action == FDNS_ACT_WRONG_PORT;
+	return !((u->f.transport && u->f.transport != t) || (udp_only && t != FDNS_UDP) ||
+		 (u->f.qtype && u->f.qtype != qtype) ||
+		 (u->name && ldns_dname_compare(u->name, qname) != 0));
+}
+
+int fdns_rules_filter(const struct fdns_rules *r, const ldns_rdf *qname, uint16_t qtype,
+		      enum fdns_transport t)
+{
+	for (size_t i = 0; r && i < r->n; i++)
+		if (takes(&r->v[i], qname, qtype, t))
+			return 1;
+	return 0;
+}
+
 enum fdns_action fdns_rules_match(struct fdns_rules *r, const ldns_rdf *qname, uint16_t qtype,
 				  enum fdns_transport t, uint64_t *delay_us)
 {
@@ -122,11 +142,7 @@ enum fdns_action fdns_rules_match(struct fdns_rules *r, const ldns_rdf *qname, u
 	*delay_us = 0;
 	for (size_t i = 0; r && i < r->n; i++) {
 		struct rule *u = &r->v[i];
-		/* TC and a foreign source port mean nothing on a TCP stream. */
-		int udp_only = u->f.action == FDNS_ACT_TRUNCATE || u->f.action == FDNS_ACT_WRONG_PORT;
-		if ((u->f.transport && u->f.transport != t) || (udp_only && t != FDNS_UDP) ||
-		    (u->f.qtype && u->f.qtype != qtype) ||
-		    (u->name && ldns_dname_compare(u->name, qname) != 0))
+		if (!takes(u, qname, qtype, t))
 			continue;
 		u->seen++;
 		if (act != FDNS_ACT_NONE || (u->f.nth && u->seen != u->f.nth) ||

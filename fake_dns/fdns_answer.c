@@ -330,6 +330,9 @@ int fdns_answer_log(struct fdns_zone *z, const uint8_t *query, size_t len, size_
 		lg->qname[0] = '\0';
 		lg->qtype = 0;
 		lg->id = len >= 2 ? (uint16_t)(query[0] << 8 | query[1]) : 0;
+		lg->flags = len >= 4 ? (uint16_t)(query[2] << 8 | query[3]) : 0;
+		lg->edns = -1;
+		lg->dnssec_ok = 0;
 		lg->rcode = -1;
 		lg->ancount = 0;
 		lg->tc = 0;
@@ -355,6 +358,10 @@ int fdns_answer_log(struct fdns_zone *z, const uint8_t *query, size_t len, size_
 		goto out;
 	}
 	log_question(lg, q);
+	if (lg && ldns_pkt_edns(q)) {
+		lg->edns = ldns_pkt_edns_udp_size(q);
+		lg->dnssec_ok = ldns_pkt_edns_do(q);
+	}
 	if (ldns_rr_list_rr_count(ldns_pkt_question(q)) == 1) {
 		const ldns_rr *qrr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
 		act = fdns_rules_match(fdns_zone_rules(z), ldns_rr_owner(qrr),

@@ -347,6 +347,9 @@ int fdns_fast_answer(struct fdns_zone *z, const uint8_t *query, size_t len, size
 		fdns_qname_str(qn.name, qn.len, lg->qname, sizeof(lg->qname));
 		lg->qtype = qn.qtype;
 		lg->id = get16(query);
+		lg->flags = get16(query + 2);
+		lg->edns = qn.edns ? qn.udp_size : -1;
+		lg->dnssec_ok = qn.dnssec_ok;
 		lg->rcode = out[3] & 0x0F;
 		lg->ancount = get16(out + 6);
 		lg->tc = (out[2] & 0x02) != 0;

@@ -52,6 +52,27 @@ int fdns_action_parse(const char *name, enum fdns_action *a)
 	return -EINVAL;
 }
 
+char *fdns_flags_str(uint16_t flags, const char *sep, char *buf, size_t len)
+{
+	static const struct { uint16_t bit; char name[3]; } bits[] = {
+		{ 0x8000, "qr" }, { 0x0400, "aa" }, { 0x0200, "tc" }, { 0x0100, "rd" },
+		{ 0x0080, "ra" }, { 0x0040, "z" }, { 0x0020, "ad" }, { 0x0010, "cd" },
+	};
+	size_t o = 0, seplen = strlen(sep);
+	if (!len)
+		return buf;
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		size_t n = strlen(bits[i].name), s = o ? seplen : 0;
+		if (!(flags & bits[i].bit) || o + s + n >= len)
+			continue;
+		memcpy(buf + o, sep, s);
+		memcpy(buf + o + s, bits[i].name, n);
+		o += s + n;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 const char *fdns_action_name(enum fdns_action a)
 {
 	return (size_t)a < NACT ? names[a] : "?";

@@ -38,8 +38,10 @@ struct fdns_conn {
 	struct sockaddr_storage peer, local;
 	uint8_t in[TCP_IN_CAP];
 	size_t in_len;
+	uint64_t in_base;       /* stream offset of in[0] */
 	uint8_t *out;
 	size_t out_len, out_off, out_cap;
+	uint64_t out_total;     /* bytes ever queued for sending: the next answer's offset */
 	struct fdns_conn *next;
 };
 
@@ -78,6 +80,7 @@ struct fdns_server {
 	struct udp_batch *batch;
 	struct fdns_conn *conns;
 	int alt_fd;                    /* wrong-port answers leave from here; opened on need */
+	struct sockaddr_storage alt_local;
 	struct delayed *delayed;
 	struct fdns_query_log *hist;
 	size_t hist_n, hist_max;
@@ -181,7 +184,9 @@ static int alt_socket(struct fdns_server *s)
 	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (const struct sockaddr *)&ss, len) < 0) {
+	socklen_t llen = sizeof(s->alt_local);
+	if (bind(fd, (const struct sockaddr *)&ss, len) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&s->alt_local, &llen) < 0) {
 		int e = errno;
 		close(fd);
 		return -e;
@@ -206,7 +211,7 @@ static void udp_query(struct fdns_server *s, size_t i, uint64_t now, size_t *nou
 	lg->t_us = now;
 	lg->transport = FDNS_UDP;
 	lg->client = b->from[i];
-	lg->server = s->udp_local;
+	lg->server = lg->resp_from = s->udp_local;
 	lg->query = q;
 	lg->query_len = len;
 	b->resp[i] = NULL;
@@ -231,6 +236,7 @@ static void udp_query(struct fdns_server *s, size_t i, uint64_t now, size_t *nou
 		else {
 			lg->resp = resp;
 			lg->resp_len = rlen;
+			lg->resp_from = s->alt_local;
 		}
 	} else {
 		size_t k = (*nout)++;
@@ -379,10 +385,11 @@ static int out_append(struct fdns_conn *c, const uint8_t *resp, size_t len)
 	c->out[c->out_len++] = (uint8_t)len;
 	memcpy(c->out + c->out_len, resp, len);
 	c->out_len += len;
+	c->out_total += 2 + len;
 	return 0;
 }
 
-static int tcp_query(struct fdns_conn *c, const uint8_t *q, size_t len)
+static int tcp_query(struct fdns_conn *c, const uint8_t *q, size_t len, uint64_t qoff)
 {
 	struct fdns_query_log lg;
 	uint8_t *resp = NULL;
@@ -393,9 +400,11 @@ static int tcp_query(struct fdns_conn *c, const uint8_t *q, size_t len)
 	lg.t_us = sl_now_us();
 	lg.transport = FDNS_TCP;
 	lg.client = c->peer;
-	lg.server = c->local;
+	lg.server = lg.resp_from = c->local;
 	lg.query = q;
 	lg.query_len = len;
+	lg.query_off = qoff;
+	lg.resp_off = FDNS_OFF_UNKNOWN;
 	if (fdns_answer_log(c->s->zone, q, len, 0, FDNS_TCP, &resp, &rlen, &lg) == 0 && resp) {
 		if (is_fault(&lg, FDNS_ACT_DELAY)) {
 			rc = delay_answer(c->s, c, NULL, 0, resp, rlen, lg.delay_us);
@@ -413,11 +422,13 @@ static int tcp_query(struct fdns_conn *c, const uint8_t *q, size_t len)
 			emit(c->s, &lg);
 			return 0;
 		}
+		uint64_t roff = c->out_total;
 		rc = out_append(c, resp, rlen);
 		if (rc < 0) {
 			lg.rcode = -1;
 			lg.error = strerror(-rc);
 		} else {
+			lg.resp_off = roff;
 			lg.resp = resp;
 			lg.resp_len = rlen;
 		}
@@ -446,13 +457,14 @@ static int answer_frames(struct fdns_conn *c)
 		size_t m = frame_len(c, off);
 		if (c->in_len - off - 2 < m)
 			break;
-		rc = tcp_query(c, c->in + off + 2, m);
+		rc = tcp_query(c, c->in + off + 2, m, c->in_base + off);
 		off += 2 + m;
 		if (rc < 0)
 			break;
 	}
 	memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;
+	c->in_base += off;
 	return rc;
 }
 

@@ -279,6 +279,17 @@ static void log_query(void *arg, const struct fdns_query_log *q)
 	put_u(&l, q->ancount);
 	put_s(&l, " tc=");
 	put_i(&l, q->tc);
+	if (q->flags & 0x07F0) { /* AA TC RD RA Z AD CD: what a client asks with */
+		char fl[64];
+		put_s(&l, " flags=");
+		put_s(&l, fdns_flags_str(q->flags & 0x07F0, ",", fl, sizeof(fl)));
+	}
+	if (q->edns >= 0) {
+		put_s(&l, " edns=");
+		put_i(&l, q->edns);
+		if (q->dnssec_ok)
+			put_s(&l, ",do");
+	}
 	put_s(&l, " len=");
 	put_u(&l, q->query_len);
 	put_s(&l, "/");
@@ -286,6 +297,10 @@ static void log_query(void *arg, const struct fdns_query_log *q)
 	if (q->fault) {
 		put_s(&l, " fault=");
 		put_s(&l, q->fault);
+	}
+	if (q->resp && memcmp(&q->resp_from, &q->server, sizeof(q->server)) != 0) {
+		put_s(&l, " from=");
+		put_addr(&l, &q->resp_from);
 	}
 	if (q->delay_us) {
 		char d[40];

@@ -250,6 +250,7 @@ static void same(const struct answer *f, const struct answer *s, const char *wha
 			 f->len, s->rc, s->len);
 	const struct fdns_query_log *a = &f->lg, *b = &s->lg;
 	if (strcmp(a->qname, b->qname) || a->qtype != b->qtype || a->id != b->id ||
+	    a->flags != b->flags || a->edns != b->edns || a->dnssec_ok != b->dnssec_ok ||
 	    a->rcode != b->rcode || a->ancount != b->ancount || a->tc != b->tc ||
 	    (a->error == NULL) != (b->error == NULL) || (a->error && strcmp(a->error, b->error)) ||
 	    (a->fault == NULL) != (b->fault == NULL) || (a->fault && strcmp(a->fault, b->fault)) ||

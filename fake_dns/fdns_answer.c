@@ -274,7 +274,7 @@ void fdns_forms_free(struct fdns_forms *f)
 	memset(f, 0, sizeof(*f));
 }
 
-int fdns_answer_compile(struct fdns_zone *z, const uint8_t *query, size_t len,
+int fdns_answer_compile(struct fdns_zone *z, const uint8_t *query, size_t len, int tc_rcode,
 			struct fdns_forms *f)
 {
 	int rc = 0;
@@ -282,6 +282,11 @@ int fdns_answer_compile(struct fdns_zone *z, const uint8_t *query, size_t len,
 	memset(f, 0, sizeof(*f));
 	if (ldns_wire2pkt(&q, query, len) != LDNS_STATUS_OK || ldns_pkt_qr(q)) {
 		rc = -EBADMSG;
+		goto out;
+	}
+	if (tc_rcode >= 0) {
+		t = reply_new(q, (ldns_pkt_rcode)tc_rcode, 1);
+		rc = t ? to_wire(t, &f->tc, &f->tc_len) : -ENOMEM;
 		goto out;
 	}
 	ldns_pkt_rcode rcode = classify(q);
@@ -298,10 +303,6 @@ int fdns_answer_compile(struct fdns_zone *z, const uint8_t *query, size_t len,
 		rc = drop_additional(r);
 		if (rc == 0)
 			rc = to_wire(r, &f->noadd, &f->noadd_len);
-	}
-	if (rc == 0) {
-		t = reply_new(q, ldns_pkt_get_rcode(r), 1);
-		rc = t ? to_wire(t, &f->tc, &f->tc_len) : -ENOMEM;
 	}
 out:
 	if (rc < 0)

@@ -13,20 +13,23 @@
 /* Bounds, so that a client asking for ever new names cannot grow us without end: past
  * either, the whole table starts over (answers stay right, only slower for a while). */
 #define MAX_ENTRIES 65536
-#define MAX_BYTES (32u << 20)
+#define MAX_BYTES (8u << 20)
 
 /* Header bits the reply copies from the query (fdns_answer.c reply_new): RD, then CD. */
 #define RD_BIT 0x01 /* byte 2 */
 #define CD_BIT 0x10 /* byte 3 */
 
+/* One question's answers in one allocation sized to fit (ldns hands out 64 KiB buffers:
+ * kept as they are, a flood of new names would cost 8 KiB of memory each). */
 struct entry {
 	uint64_t hash;
+	uint32_t full_len, noadd_len, tc_len;
 	uint16_t qtype;
-	uint8_t edns, dnssec_ok;
+	uint8_t qlen, edns, dnssec_ok;
 	uint8_t dynamic;       /* differs per query (the shuffle draws): the ldns path's */
-	size_t qlen;
-	uint8_t qname[LDNS_MAX_DOMAINLEN + 1]; /* lower-cased wire */
-	struct fdns_forms f;
+	uint8_t has_noadd;
+	uint8_t *tc;           /* the truncated form, built when first needed */
+	uint8_t data[];        /* lower-cased wire qname, then full, then noadd */
 };
 
 struct fdns_cache {
@@ -64,7 +67,7 @@ static void cache_clear(struct fdns_cache *c)
 {
 	for (size_t i = 0; c->slots && i <= c->mask; i++) {
 		if (c->slots[i]) {
-			fdns_forms_free(&c->slots[i]->f);
+			free(c->slots[i]->tc);
 			free(c->slots[i]);
 			c->slots[i] = NULL;
 		}
@@ -154,7 +157,7 @@ static struct entry **slot_of(struct fdns_cache *c, uint64_t h, const uint8_t *l
 		struct entry *e = c->slots[i];
 		if (!e || (e->hash == h && e->qtype == qtype && e->edns == edns &&
 			   e->dnssec_ok == dok && e->qlen == len &&
-			   memcmp(e->qname, lname, len) == 0))
+			   memcmp(e->data, lname, len) == 0))
 			return &c->slots[i];
 	}
 }
@@ -217,23 +220,32 @@ static struct entry *compile(struct fdns_zone *z, const uint8_t *lname, size_t l
 {
 	uint8_t wire[HDR + LDNS_MAX_DOMAINLEN + 1 + 4 + 11];
 	size_t wlen = canonical_query(wire, lname, len, qtype, edns, dok);
-	struct entry *e = calloc(1, sizeof(*e));
-	if (!e)
-		return NULL;
-	*e = (struct entry){ .hash = h, .qtype = qtype, .edns = (uint8_t)edns,
-			     .dnssec_ok = (uint8_t)dok, .qlen = len };
-	memcpy(e->qname, lname, len);
+	struct fdns_forms f;
+	struct entry *e = NULL;
 	uint64_t rng = fdns_zone_rng_state(z);
-	if (fdns_answer_compile(z, wire, wlen, &e->f) < 0) {
+	if (fdns_answer_compile(z, wire, wlen, -1, &f) < 0) {
 		fdns_zone_rng_restore(z, rng);
-		free(e);
 		return NULL;
 	}
-	if (fdns_zone_rng_state(z) != rng) {
+	int dynamic = fdns_zone_rng_state(z) != rng;
+	if (dynamic) {
 		fdns_zone_rng_restore(z, rng);
-		fdns_forms_free(&e->f);
-		e->dynamic = 1;
+		fdns_forms_free(&f);
 	}
+	e = calloc(1, sizeof(*e) + len + f.full_len + f.noadd_len);
+	if (e) {
+		*e = (struct entry){ .hash = h, .qtype = qtype, .qlen = (uint8_t)len,
+				     .edns = (uint8_t)edns, .dnssec_ok = (uint8_t)dok,
+				     .dynamic = (uint8_t)dynamic, .has_noadd = f.noadd != NULL,
+				     .full_len = (uint32_t)f.full_len,
+				     .noadd_len = (uint32_t)f.noadd_len };
+		memcpy(e->data, lname, len);
+		if (f.full)
+			memcpy(e->data + len, f.full, f.full_len);
+		if (f.noadd)
+			memcpy(e->data + len + f.full_len, f.noadd, f.noadd_len);
+	}
+	fdns_forms_free(&f);
 	return e;
 }
 
@@ -259,8 +271,33 @@ static struct entry *find_or_compile(struct fdns_zone *z, const struct question 
 		return NULL;
 	*slot_of(c, h, l, qn->len, qn->qtype, qn->edns, qn->dnssec_ok) = e;
 	c->n++;
-	c->bytes += sizeof(*e) + e->f.full_len + e->f.noadd_len + e->f.tc_len;
+	c->bytes += sizeof(*e) + e->qlen + e->full_len + e->noadd_len;
 	return e;
+}
+
+/* The truncated form, built from the entry's own question on first need. */
+static const uint8_t *tc_form(struct fdns_zone *z, struct entry *e, size_t *len)
+{
+	if (!e->tc) {
+		uint8_t wire[HDR + LDNS_MAX_DOMAINLEN + 1 + 4 + 11];
+		size_t wlen = canonical_query(wire, e->data, e->qlen, e->qtype, e->edns,
+					      e->dnssec_ok);
+		struct fdns_forms f;
+		int rcode = e->data[e->qlen + 3] & 0x0F; /* the full answer's */
+		if (fdns_answer_compile(z, wire, wlen, rcode, &f) < 0)
+			return NULL;
+		e->tc = malloc(f.tc_len);
+		if (e->tc) {
+			memcpy(e->tc, f.tc, f.tc_len);
+			e->tc_len = (uint32_t)f.tc_len;
+			fdns_zone_cache(z)->bytes += f.tc_len;
+		}
+		fdns_forms_free(&f);
+		if (!e->tc)
+			return NULL;
+	}
+	*len = e->tc_len;
+	return e->tc;
 }
 
 /* ldns_rdf2str's escapes (host2str.c ldns_rdf2buffer_str_dname), so both paths log the
@@ -313,7 +350,7 @@ int fdns_fast_answer(struct fdns_zone *z, const uint8_t *query, size_t len, size
 		if (fdns_rules_filter(rules, &name, qn.qtype, transport))
 			return 0;
 	}
-	const struct entry *e = find_or_compile(z, &qn);
+	struct entry *e = find_or_compile(z, &qn);
 	if (!e || e->dynamic)
 		return 0;
 	/* fdns_answer.c size_limit and finish: the same choice among the same forms */
@@ -323,16 +360,14 @@ int fdns_fast_answer(struct fdns_zone *z, const uint8_t *query, size_t len, size
 									  : PLAIN_UDP_LIMIT;
 		limit = udp_limit > client ? udp_limit : client;
 	}
-	const uint8_t *w = e->f.full;
-	size_t wlen = e->f.full_len;
-	if (wlen > limit && e->f.noadd) {
-		w = e->f.noadd;
-		wlen = e->f.noadd_len;
+	const uint8_t *w = e->data + e->qlen;
+	size_t wlen = e->full_len;
+	if (wlen > limit && e->has_noadd) {
+		w = e->data + e->qlen + e->full_len;
+		wlen = e->noadd_len;
 	}
-	if (wlen > limit) {
-		w = e->f.tc;
-		wlen = e->f.tc_len;
-	}
+	if (wlen > limit && !(w = tc_form(z, e, &wlen)))
+		return 0;
 	uint8_t *out = malloc(wlen);
 	if (!out)
 		return 0;

@@ -75,9 +75,11 @@ struct fdns_forms {
 	uint8_t *full, *noadd, *tc;
 	size_t full_len, noadd_len, tc_len;
 };
-/* Builds the forms for a wire query through the ldns path, no fault applied. Returns 0,
- * -EBADMSG for an unparsable query, -ENOMEM. */
-int fdns_answer_compile(struct fdns_zone *z, const uint8_t *query, size_t len,
+/* Builds forms for a wire query through the ldns path, no fault applied: full and noadd
+ * when tc_rcode < 0; else only tc, for an answer whose rcode was tc_rcode (a truncated
+ * answer keeps the rcode; built when first needed, as most answers never are). Returns
+ * 0, -EBADMSG for an unparsable query, -ENOMEM. */
+int fdns_answer_compile(struct fdns_zone *z, const uint8_t *query, size_t len, int tc_rcode,
 			struct fdns_forms *f);
 void fdns_forms_free(struct fdns_forms *f);
 

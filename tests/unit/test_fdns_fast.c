@@ -90,7 +90,7 @@ static const char *const NAMES[] = {
 	"other.test.", "nowhere.example.test.", "big.example.test.", "_sip._udp.big.example.test.",
 	"l63.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.test.",
 	"*.example.test.", "-.example.test.", "_sip._udp.many.example.test.",
-	"t1.many.example.test.",
+	"t1.many.example.test.", "chain0.example.test.",
 };
 #define NNAMES (sizeof(NAMES) / sizeof(NAMES[0]))
 
@@ -116,6 +116,17 @@ static struct fdns_zone *new_zone(int fast)
 			 "host%02d.example.test.\n", i, i);
 		assert_int_equal(fdns_zone_load_text(z, rr, NULL, 300, "big", 1, err, sizeof(err)),
 				 0);
+	}
+	/* a CNAME chain of long names to a name that does not exist: an NXDOMAIN too big for
+	 * 512 bytes, so its truncated form keeps rcode 3 */
+	for (int i = 0; i < 8; i++) {
+		char rr[300], pad[56];
+		memset(pad, 'x', sizeof(pad) - 1);
+		pad[sizeof(pad) - 1] = 0;
+		snprintf(rr, sizeof(rr), "%s%d.example.test. 300 IN CNAME %s%d.example.test.\n",
+			 i ? pad : "chain", i, pad, i + 1);
+		assert_int_equal(fdns_zone_load_text(z, rr, NULL, 300, "chain", 1, err,
+						     sizeof(err)), 0);
 	}
 	fdns_cache_enable(fdns_zone_cache(z), fast);
 	return z;

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 SIPLOC=$BUILD/siploc
 E2E_TMP=$(mktemp -d)
-trap 'rm -rf "$E2E_TMP"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$E2E_TMP"' EXIT
 # shellcheck source=tests/e2e/lib.sh
 . tests/e2e/lib.sh
 for tool in jq tshark kdig dig; do
@@ -30,7 +30,7 @@ ns1     IN A 127.0.0.53
 @       IN NAPTR 10 50 "s" "SIP+D2U" "" _sip._udp
 _sip._udp IN SRV 10 60 5060 sip1
 sip1    IN A 127.0.0.2
-sip1    IN AAAA fd00::2
+sip1    60 IN AAAA fd00::2
 alias   IN CNAME sip1
 txt     IN TXT "hello world"
 gen     IN TYPE65534 \# 4 0a000001
@@ -94,7 +94,7 @@ S='[[:space:]]+'
 saw "kdig NAPTR" kdig type-NAPTR "^example\.test\.${S}300${S}IN${S}NAPTR${S}10 50 \"s\" \"SIP\+D2U\" \"\" _sip\._udp\.example\.test\.$"
 saw "kdig SRV" kdig type-SRV "IN${S}SRV${S}10 60 5060 sip1\.example\.test\.$"
 saw "kdig A" kdig type-A "^sip1\.example\.test\.${S}300${S}IN${S}A${S}127\.0\.0\.2$"
-saw "kdig AAAA" kdig type-AAAA "IN${S}AAAA${S}fd00::2$"
+saw "kdig AAAA, its own TTL" kdig type-AAAA "^sip1\.example\.test\.${S}60${S}IN${S}AAAA${S}fd00::2$"
 saw "kdig CNAME" kdig type-CNAME "^alias\.example\.test\.${S}300${S}IN${S}CNAME${S}sip1\.example\.test\.$"
 saw "kdig SOA" kdig type-SOA "IN${S}SOA${S}ns1\.example\.test\. hostmaster\.example\.test\. 1 3600 600 86400 60$"
 saw "kdig NS" kdig type-NS "IN${S}NS${S}ns1\.example\.test\.$"

@@ -119,7 +119,10 @@ static void dns_logged(void *arg, const struct fdns_query_log *q)
 	/* The answer's own source: a wrong-port one leaves from another port, and the capture
 	 * finds its frame by the ends it really had. */
 	char from[SL_ADDRSTRLEN];
-	sl_addr_fmt((const void *)&q->resp_from, from, sizeof(from));
+	if (memcmp(&q->resp_from, &q->server, sizeof(q->server)) != 0)
+		sl_addr_fmt((const void *)&q->resp_from, from, sizeof(from));
+	else
+		memcpy(from, sv, sizeof(from));
 	if (q->resp && (proto != 6 || q->resp_off != FDNS_OFF_UNKNOWN)) {
 		sl_fp_set(&e->fp[1], proto, from, cl, q->resp, q->resp_len);
 		e->fp[1].has_off = proto == 6;

@@ -396,6 +396,7 @@ void fdns_zone_rng_restore(struct fdns_zone *z, uint64_t state)
 void fdns_zone_set_chase(struct fdns_zone *z, int on)
 {
 	z->no_chase = !on;
+	z->gen++;
 }
 
 int fdns_zone_chase(const struct fdns_zone *z)

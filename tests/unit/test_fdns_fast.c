@@ -501,6 +501,12 @@ static void test_stale_on_change(void **state)
 	assert_int_equal(arcount(z, "_sip._udp.example.test.", LDNS_RR_TYPE_SRV), 4);
 	fdns_zone_set_additional(z, 0);
 	assert_int_equal(arcount(z, "_sip._udp.example.test.", LDNS_RR_TYPE_SRV), 0);
+	/* CNAME chasing: the chain in one answer, or its first link alone */
+	expect(z, "alias2.example.test.", LDNS_RR_TYPE_A, 0, 4, NULL);
+	fdns_zone_set_chase(z, 0);
+	expect(z, "alias2.example.test.", LDNS_RR_TYPE_A, 0, 1, NULL);
+	fdns_zone_set_chase(z, 1);
+	expect(z, "alias2.example.test.", LDNS_RR_TYPE_A, 0, 4, NULL);
 
 	/* shuffle: cached in zone order first, then a new order per answer */
 	struct answer first = ask1(z, "multi.example.test.", LDNS_RR_TYPE_A);
@@ -539,7 +545,7 @@ static void test_stale_on_change(void **state)
 
 /* ---- differential ---- */
 
-enum cfg { PLAIN, SHUFFLE_ADDITIONAL, FAULTS };
+enum cfg { PLAIN, SHUFFLE_ADDITIONAL, FAULTS, NO_CHASE };
 
 static void add_faults(struct fdns_zone *z)
 {
@@ -569,6 +575,9 @@ static void differential(enum cfg cfg, unsigned seed, int n)
 		fdns_zone_set_shuffle(sz, 1, seed);
 		fdns_zone_set_additional(fz, 1);
 		fdns_zone_set_additional(sz, 1);
+	} else if (cfg == NO_CHASE) {
+		fdns_zone_set_chase(fz, 0);
+		fdns_zone_set_chase(sz, 0);
 	} else if (cfg == FAULTS) {
 		add_faults(fz);
 		add_faults(sz);
@@ -628,7 +637,7 @@ static void differential(enum cfg cfg, unsigned seed, int n)
 	}
 	/* the comparison means something only if the fast path answered most of them */
 	size_t hits = fdns_cache_hits(fdns_zone_cache(fz));
-	if (hits < (size_t)n / (cfg == PLAIN ? 2 : 5))
+	if (hits < (size_t)n / (cfg == PLAIN || cfg == NO_CHASE ? 2 : 5))
 		fail_msg("cfg %d: the fast path gave only %zu of %d answers", cfg, hits, n);
 	assert_int_equal(fdns_cache_hits(fdns_zone_cache(sz)), 0);
 	fdns_zone_free(fz);
@@ -653,6 +662,12 @@ static void test_differential_faults(void **state)
 	differential(FAULTS, 3, 4000);
 }
 
+static void test_differential_no_chase(void **state)
+{
+	(void)state;
+	differential(NO_CHASE, 4, 2000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -663,6 +678,7 @@ int main(void)
 		cmocka_unit_test(test_differential_plain),
 		cmocka_unit_test(test_differential_shuffle_additional),
 		cmocka_unit_test(test_differential_faults),
+		cmocka_unit_test(test_differential_no_chase),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

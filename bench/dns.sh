@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # bench/dns.sh: queries/s of `siploc dns` (query log off, then on) against NSD serving the
 # same zone, measured by dnsperf in one run, side by side, on loopback only. Not part of
-# `make check`. Usage: bench/dns.sh [SECONDS_PER_RUN] (default 10).
+# `make check`. Usage: bench/dns.sh [SECONDS_PER_RUN] [ROUNDS] (defaults 10 and 1). With
+# several rounds the three servers take turns in each, and the medians are compared.
+# Besides queries/s it gives each server's CPU time per query answered (user+system, from
+# /proc), which says how hard the server worked even when dnsperf is what limits the rate.
 # Needs Debian's dnsperf and nsd; installs them when missing (root, apt-get). NSD runs by
 # hand in the foreground with a generated config in a temp dir, never as a service.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECS=${1:-10}
+ROUNDS=${2:-1}
 BUILD=${BUILD:-build}
 SIPLOC=$BUILD/siploc
 PORT_SIPLOC=${PORT_SIPLOC:-35631}
@@ -16,6 +20,8 @@ NAMES=${NAMES:-50}    # domains in the zone, 8 records each
 
 [[ $SECS =~ ^[0-9]+$ ]] && [ "$SECS" -ge 1 ] && [ "$SECS" -le 120 ] ||
 	{ echo "dns.sh: SECONDS_PER_RUN must be 1..120" >&2; exit 2; }
+[[ $ROUNDS =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 50 ] ||
+	{ echo "dns.sh: ROUNDS must be 1..50" >&2; exit 2; }
 [ -x "$SIPLOC" ] || { echo "dns.sh: $SIPLOC missing: run make all" >&2; exit 2; }
 
 missing=()
@@ -117,39 +123,74 @@ wait_port() { # PORT: until the server answers
 	return 1
 }
 
-perf() { # PORT: prints queries/s
+# cpu_ticks PID: user+system clock ticks of PID and all its descendants (NSD's first
+# process becomes xfrd, and serves from a grandchild).
+cpu_ticks() {
+	local t=0 p kids
+	[ -r "/proc/$1/stat" ] && t=$(sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }')
+	kids=$(pgrep -P "$1" || true)
+	for p in $kids; do
+		t=$((t + $(cpu_ticks "$p")))
+	done
+	echo "$t"
+}
+HZ=$(getconf CLK_TCK)
+
+perf() { # PORT PID: prints "queries/s cpu-us-per-query"
+	local t0 t1
+	t0=$(cpu_ticks "$2")
 	"${PIN_CLI[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$QUERIES" -l "$SECS" -c 1 -q 100 \
 		>"$TMP/perf.out" 2>&1 || { cat "$TMP/perf.out" >&2; return 1; }
+	t1=$(cpu_ticks "$2")
 	grep -q 'Queries lost: *0 ' "$TMP/perf.out" ||
 		echo "dns.sh: port $1: $(grep 'Queries lost' "$TMP/perf.out" | tr -s ' ')" >&2
-	awk '/Queries per second:/ { print $4 }' "$TMP/perf.out"
+	awk -v dt=$((t1 - t0)) -v hz="$HZ" '
+		/Queries completed:/ { done = $3 }
+		/Queries per second:/ { qps = $4 }
+		END { printf "%s %.2f\n", qps, done ? dt / hz * 1e6 / done : 0 }' "$TMP/perf.out"
 }
 
-run_siploc() { # LOG(0|1): prints queries/s
+run_siploc() { # LOG(0|1): prints "queries/s cpu-us-per-query"
 	local args=(dns --zone "$ZONE" --listen "127.0.0.1:$PORT_SIPLOC" --exit-after $((SECS + 30)))
 	[ "$1" = 1 ] && args+=(--log)
 	"${PIN_SRV[@]}" "$SIPLOC" "${args[@]}" >/dev/null 2>"$TMP/siploc.log" &
 	local pid=$!
 	PIDS+=("$pid")
 	wait_port "$PORT_SIPLOC"
-	perf "$PORT_SIPLOC"
+	perf "$PORT_SIPLOC" "$pid"
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 }
 
-echo "zone: $(grep -vc '^\$' "$ZONE") records; $(wc -l <"$QUERIES") distinct queries; ${SECS}s per run" >&2
+echo "zone: $(grep -vc '^\$' "$ZONE") records; $(wc -l <"$QUERIES") distinct queries; ${SECS}s per run, $ROUNDS round(s)" >&2
 "${PIN_SRV[@]}" /usr/sbin/nsd -d -c "$TMP/nsd.conf" >"$TMP/nsd.out" 2>&1 &
-PIDS+=($!)
+NSD_PID=$!
+PIDS+=("$NSD_PID")
 wait_port "$PORT_NSD" || { cat "$TMP/nsd.out" "$TMP/nsd.log" 2>/dev/null >&2; exit 1; }
 
-nsd_qps=$(perf "$PORT_NSD")
-off_qps=$(run_siploc 0)
-on_qps=$(run_siploc 1)
+: >"$TMP/results"
+for r in $(seq 1 "$ROUNDS"); do
+	read -r nsd nsd_cpu < <(perf "$PORT_NSD" "$NSD_PID")
+	read -r off off_cpu < <(run_siploc 0)
+	read -r on on_cpu < <(run_siploc 1)
+	echo "$r $nsd $off $on $nsd_cpu $off_cpu $on_cpu" >>"$TMP/results"
+	[ "$ROUNDS" -gt 1 ] && awk '{ printf "round %d: NSD %.0f, log off %.0f (%.2f), log on %.0f (%.2f) queries/s\n",
+		$1, $2, $3, $3 / $2, $4, $4 / $2 }' <(tail -1 "$TMP/results") >&2
+done
 logged=$(wc -l <"$TMP/siploc.log")
 
+# median COLUMN: of the rounds
+median() { awk -v c="$1" '{ print $c }' "$TMP/results" | sort -g | awk '{ v[NR] = $1 }
+	END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+spread() { awk -v c="$1" '{ print $c }' "$TMP/results" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 }
+	END { printf "%.0f-%.0f", lo, hi }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-printf '%-28s %12s %14s\n' "server" "queries/s" "vs NSD"
-printf '%-28s %12.0f %14s\n' "NSD $(/usr/sbin/nsd -v 2>&1 | awk 'NR==1 {print $3}')" "$nsd_qps" "1.00"
-printf '%-28s %12.0f %14s\n' "siploc dns, log off" "$off_qps" "$(ratio "$off_qps" "$nsd_qps")"
-printf '%-28s %12.0f %14s\n' "siploc dns, log on" "$on_qps" "$(ratio "$on_qps" "$nsd_qps")"
-echo "log on: $logged lines written; log on / log off: $(ratio "$on_qps" "$off_qps")"
+nsd_qps=$(median 2) off_qps=$(median 3) on_qps=$(median 4)
+label="queries/s"
+[ "$ROUNDS" -gt 1 ] && label="median q/s"
+printf '%-24s %12s %8s %14s %12s\n' "server" "$label" "vs NSD" "CPU us/query" "range"
+row() { printf '%-24s %12.0f %8s %14.2f %12s\n' "$1" "$2" "$(ratio "$2" "$nsd_qps")" "$3" "$4"; }
+row "NSD $(/usr/sbin/nsd -v 2>&1 | awk 'NR==1 {print $3}')" "$nsd_qps" "$(median 5)" "$(spread 2)"
+row "siploc dns, log off" "$off_qps" "$(median 6)" "$(spread 3)"
+row "siploc dns, log on" "$on_qps" "$(median 7)" "$(spread 4)"
+echo "log on: $logged lines written in the last run; log on / log off: $(ratio "$on_qps" "$off_qps")"

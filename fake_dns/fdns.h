@@ -78,6 +78,10 @@ enum fdns_action {
 	FDNS_ACT_TTL0,            /* every record with TTL 0 */
 };
 
+/* The header flag bits set in flags (bytes 2-3 of a message) as dig names them, lower
+ * case, in header order, joined by sep: "rd cd". Empty when none is set. Returns buf. */
+char *fdns_flags_str(uint16_t flags, const char *sep, char *buf, size_t len);
+
 /* "servfail", "wrong-id", ...: 0, or -EINVAL for an unknown name. */
 int fdns_action_parse(const char *name, enum fdns_action *a);
 const char *fdns_action_name(enum fdns_action a);
@@ -110,6 +114,9 @@ struct fdns_query_log {
 	char qname[256];                 /* as on the wire (case kept), no trailing dot */
 	uint16_t qtype;                  /* RR type number */
 	uint16_t id;
+	uint16_t flags;                  /* the query's header bytes 2-3 (RD, CD, ...), 0 if short */
+	int edns;                        /* the query's EDNS0 payload size; -1: no OPT (or unparsable) */
+	int dnssec_ok;                   /* the query's EDNS0 DO bit */
 	int rcode;                       /* rcode answered, or -1: no answer sent / unparsable */
 	unsigned ancount;
 	int tc;                          /* TC bit set in the answer */
@@ -120,7 +127,14 @@ struct fdns_query_log {
 	const char *error;               /* why a query could not be parsed, else NULL */
 	const char *fault;               /* fault action applied ("servfail"...), else NULL */
 	uint64_t delay_us;               /* "delay": the answer leaves this much later */
+	struct sockaddr_storage resp_from; /* where the answer left from: server, but another
+					    * port for "wrong-port" (when an answer was sent) */
+	/* TCP: stream offsets (0 = the first byte after the SYN) of the query's and of the
+	 * answer's length prefix, so the capture can find their segments. resp_off is
+	 * FDNS_OFF_UNKNOWN for an answer a delay holds back: its place is not known yet. */
+	uint64_t query_off, resp_off;
 };
+#define FDNS_OFF_UNKNOWN UINT64_MAX
 
 typedef void (*fdns_log_fn)(void *arg, const struct fdns_query_log *q);
 

@@ -225,8 +225,21 @@ static int to_wire(ldns_pkt *r, uint8_t **wire, size_t *wlen)
 	return ldns_pkt2wire(wire, r, wlen) == LDNS_STATUS_OK ? 0 : -ENOMEM;
 }
 
+/* RFC 2181 9: extra data that does not fit is left out, without TC. */
+static int drop_additional(ldns_pkt *r)
+{
+	ldns_rr_list *empty = ldns_rr_list_new();
+	if (!empty)
+		return -ENOMEM;
+	ldns_rr_list_deep_free(ldns_pkt_additional(r));
+	ldns_pkt_set_additional(r, empty);
+	ldns_pkt_set_arcount(r, 0);
+	return 0;
+}
+
 /* Serialises r into wire as the fault and the size limit leave it: TTLs zeroed, the
- * additional section dropped when it alone does not fit, else TC and empty sections. */
+ * additional section dropped when it alone does not fit, else TC and empty sections.
+ * fdns_answer_compile makes the same three forms ahead of time: keep the two in step. */
 static int finish(const ldns_pkt *q, ldns_pkt **rp, size_t limit, enum fdns_action act,
 		  uint8_t **wire, size_t *wlen)
 {
@@ -238,11 +251,9 @@ static int finish(const ldns_pkt *q, ldns_pkt **rp, size_t limit, enum fdns_acti
 	}
 	int rc = to_wire(r, wire, wlen);
 	if (rc == 0 && *wlen > limit && ldns_rr_list_rr_count(ldns_pkt_additional(r))) {
-		/* RFC 2181 9: extra data that does not fit is left out, without TC. */
-		ldns_rr_list_deep_free(ldns_pkt_additional(r));
-		ldns_pkt_set_additional(r, ldns_rr_list_new());
-		ldns_pkt_set_arcount(r, 0);
-		rc = ldns_pkt_additional(r) ? to_wire(r, wire, wlen) : -ENOMEM;
+		rc = drop_additional(r);
+		if (rc == 0)
+			rc = to_wire(r, wire, wlen);
 	}
 	if (rc == 0 && (*wlen > limit || act == FDNS_ACT_TRUNCATE)) {
 		/* RFC 2181 9: a truncated answer carries no partial RRsets, so nothing at all;
@@ -252,6 +263,53 @@ static int finish(const ldns_pkt *q, ldns_pkt **rp, size_t limit, enum fdns_acti
 		*rp = r = t;
 		rc = r ? to_wire(r, wire, wlen) : -ENOMEM;
 	}
+	return rc;
+}
+
+void fdns_forms_free(struct fdns_forms *f)
+{
+	free(f->full);
+	free(f->noadd);
+	free(f->tc);
+	memset(f, 0, sizeof(*f));
+}
+
+int fdns_answer_compile(struct fdns_zone *z, const uint8_t *query, size_t len, int tc_rcode,
+			struct fdns_forms *f)
+{
+	int rc = 0;
+	ldns_pkt *q = NULL, *r = NULL, *t = NULL;
+	memset(f, 0, sizeof(*f));
+	if (ldns_wire2pkt(&q, query, len) != LDNS_STATUS_OK || ldns_pkt_qr(q)) {
+		rc = -EBADMSG;
+		goto out;
+	}
+	if (tc_rcode >= 0) {
+		t = reply_new(q, (ldns_pkt_rcode)tc_rcode, 1);
+		rc = t ? to_wire(t, &f->tc, &f->tc_len) : -ENOMEM;
+		goto out;
+	}
+	ldns_pkt_rcode rcode = classify(q);
+	r = reply_new(q, rcode, 0);
+	if (!r) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (rcode == LDNS_RCODE_NOERROR)
+		rc = resolve(z, q, r);
+	if (rc == 0)
+		rc = to_wire(r, &f->full, &f->full_len);
+	if (rc == 0 && ldns_rr_list_rr_count(ldns_pkt_additional(r))) {
+		rc = drop_additional(r);
+		if (rc == 0)
+			rc = to_wire(r, &f->noadd, &f->noadd_len);
+	}
+out:
+	if (rc < 0)
+		fdns_forms_free(f);
+	ldns_pkt_free(q);
+	ldns_pkt_free(r);
+	ldns_pkt_free(t);
 	return rc;
 }
 
@@ -267,10 +325,15 @@ int fdns_answer_log(struct fdns_zone *z, const uint8_t *query, size_t len, size_
 	enum fdns_action act = FDNS_ACT_NONE;
 	uint64_t delay_us = 0;
 
+	if (fdns_fast_answer(z, query, len, udp_limit, transport, resp, resp_len, lg))
+		return 0;
 	if (lg) {
 		lg->qname[0] = '\0';
 		lg->qtype = 0;
 		lg->id = len >= 2 ? (uint16_t)(query[0] << 8 | query[1]) : 0;
+		lg->flags = len >= 4 ? (uint16_t)(query[2] << 8 | query[3]) : 0;
+		lg->edns = -1;
+		lg->dnssec_ok = 0;
 		lg->rcode = -1;
 		lg->ancount = 0;
 		lg->tc = 0;
@@ -296,6 +359,10 @@ int fdns_answer_log(struct fdns_zone *z, const uint8_t *query, size_t len, size_
 		goto out;
 	}
 	log_question(lg, q);
+	if (lg && ldns_pkt_edns(q)) {
+		lg->edns = ldns_pkt_edns_udp_size(q);
+		lg->dnssec_ok = ldns_pkt_edns_do(q);
+	}
 	if (ldns_rr_list_rr_count(ldns_pkt_question(q)) == 1) {
 		const ldns_rr *qrr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
 		act = fdns_rules_match(fdns_zone_rules(z), ldns_rr_owner(qrr),

@@ -52,6 +52,27 @@ int fdns_action_parse(const char *name, enum fdns_action *a)
 	return -EINVAL;
 }
 
+char *fdns_flags_str(uint16_t flags, const char *sep, char *buf, size_t len)
+{
+	static const struct { uint16_t bit; char name[3]; } bits[] = {
+		{ 0x8000, "qr" }, { 0x0400, "aa" }, { 0x0200, "tc" }, { 0x0100, "rd" },
+		{ 0x0080, "ra" }, { 0x0040, "z" }, { 0x0020, "ad" }, { 0x0010, "cd" },
+	};
+	size_t o = 0, seplen = strlen(sep);
+	if (!len)
+		return buf;
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		size_t n = strlen(bits[i].name), s = o ? seplen : 0;
+		if (!(flags & bits[i].bit) || o + s + n >= len)
+			continue;
+		memcpy(buf + o, sep, s);
+		memcpy(buf + o + s, bits[i].name, n);
+		o += s + n;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 const char *fdns_action_name(enum fdns_action a)
 {
 	return (size_t)a < NACT ? names[a] : "?";
@@ -115,6 +136,26 @@ out:
 	return rc;
 }
 
+/* Whether the rule's match fields take the query (its counts aside). */
+static int takes(const struct rule *u, const ldns_rdf *qname, uint16_t qtype,
+		 enum fdns_transport t)
+{
+	/* TC and a foreign source port mean nothing on a TCP stream. */
+	int udp_only = u->f.action == FDNS_ACT_TRUNCATE || u->f.action == FDNS_ACT_WRONG_PORT;
+	return !((u->f.transport && u->f.transport != t) || (udp_only && t != FDNS_UDP) ||
+		 (u->f.qtype && u->f.qtype != qtype) ||
+		 (u->name && ldns_dname_compare(u->name, qname) != 0));
+}
+
+int fdns_rules_filter(const struct fdns_rules *r, const ldns_rdf *qname, uint16_t qtype,
+		      enum fdns_transport t)
+{
+	for (size_t i = 0; r && i < r->n; i++)
+		if (takes(&r->v[i], qname, qtype, t))
+			return 1;
+	return 0;
+}
+
 enum fdns_action fdns_rules_match(struct fdns_rules *r, const ldns_rdf *qname, uint16_t qtype,
 				  enum fdns_transport t, uint64_t *delay_us)
 {
@@ -122,11 +163,7 @@ enum fdns_action fdns_rules_match(struct fdns_rules *r, const ldns_rdf *qname, u
 	*delay_us = 0;
 	for (size_t i = 0; r && i < r->n; i++) {
 		struct rule *u = &r->v[i];
-		/* TC and a foreign source port mean nothing on a TCP stream. */
-		int udp_only = u->f.action == FDNS_ACT_TRUNCATE || u->f.action == FDNS_ACT_WRONG_PORT;
-		if ((u->f.transport && u->f.transport != t) || (udp_only && t != FDNS_UDP) ||
-		    (u->f.qtype && u->f.qtype != qtype) ||
-		    (u->name && ldns_dname_compare(u->name, qname) != 0))
+		if (!takes(u, qname, qtype, t))
 			continue;
 		u->seen++;
 		if (act != FDNS_ACT_NONE || (u->f.nth && u->seen != u->f.nth) ||

@@ -1,6 +1,7 @@
-/* fdns_server.c: the fake DNS server's sockets on the worker's loop: UDP datagrams and
- * RFC 7766 TCP connections in, answers out (now, later, or from another port when a fault
- * says so), one log call per query received. */
+/* fdns_server.c: the fake DNS server's sockets on the worker's loop: UDP datagrams (in
+ * batches: recvmmsg, answers, sendmmsg, then the log) and RFC 7766 TCP connections in,
+ * answers out (now, later, or from another port when a fault says so), one log call per
+ * query received. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -18,7 +19,10 @@
 #define UDP_RX_MAX 65536
 /* fdns_answer's floor for UDP: it raises this to the client's EDNS0 offer itself. */
 #define PLAIN_UDP_FLOOR 512
-#define UDP_BURST 64          /* datagrams per wakeup, so TCP clients get their turn */
+/* Datagrams per recvmmsg/sendmmsg, and batches per wakeup, so TCP clients get their
+ * turn. Each slot can take a whole datagram; only the pages used become memory. */
+#define UDP_BATCH 64
+#define UDP_BATCHES_PER_WAKEUP 4
 #define TCP_IN_CAP (2 + 65535) /* one whole frame always fits: no cap to hit on input */
 /* Answers waiting for a slow reader stop us answering more: the client's own pace bounds
  * our memory instead of a cap that would cut a legitimate pipeline. */
@@ -34,8 +38,10 @@ struct fdns_conn {
 	struct sockaddr_storage peer, local;
 	uint8_t in[TCP_IN_CAP];
 	size_t in_len;
+	uint64_t in_base;       /* stream offset of in[0] */
 	uint8_t *out;
 	size_t out_len, out_off, out_cap;
+	uint64_t out_total;     /* bytes ever queued for sending: the next answer's offset */
 	struct fdns_conn *next;
 };
 
@@ -51,6 +57,17 @@ struct delayed {
 	struct delayed *next;
 };
 
+/* One recvmmsg worth of queries, their answers and their logs, kept until sendmmsg has
+ * said which answers really left. */
+struct udp_batch {
+	struct mmsghdr in[UDP_BATCH], out[UDP_BATCH];
+	struct iovec in_iov[UDP_BATCH], out_iov[UDP_BATCH];
+	struct sockaddr_storage from[UDP_BATCH];
+	struct fdns_query_log lg[UDP_BATCH];
+	uint8_t *resp[UDP_BATCH];       /* owned, freed after the log */
+	size_t out_of[UDP_BATCH];       /* out[k] answers in[out_of[k]] */
+};
+
 struct fdns_server {
 	struct sl_loop *loop;
 	struct fdns_zone *zone;
@@ -59,9 +76,11 @@ struct fdns_server {
 	int udp_fd, tcp_fd;
 	int udp_reg, tcp_reg;
 	struct sockaddr_storage udp_local;
-	uint8_t *rx;
+	uint8_t *rx;                   /* UDP_BATCH slots of UDP_RX_MAX */
+	struct udp_batch *batch;
 	struct fdns_conn *conns;
 	int alt_fd;                    /* wrong-port answers leave from here; opened on need */
+	struct sockaddr_storage alt_local;
 	struct delayed *delayed;
 	struct fdns_query_log *hist;
 	size_t hist_n, hist_max;
@@ -165,7 +184,9 @@ static int alt_socket(struct fdns_server *s)
 	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (const struct sockaddr *)&ss, len) < 0) {
+	socklen_t llen = sizeof(s->alt_local);
+	if (bind(fd, (const struct sockaddr *)&ss, len) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&s->alt_local, &llen) < 0) {
 		int e = errno;
 		close(fd);
 		return -e;
@@ -174,49 +195,88 @@ static int alt_socket(struct fdns_server *s)
 	return fd;
 }
 
-static void udp_query(struct fdns_server *s, const uint8_t *q, size_t len,
-		      const struct sockaddr_storage *from, socklen_t fromlen)
+/* Answers datagram i of the batch. What goes out of the UDP socket now is queued in out
+ * (sent after the batch); delay and wrong-port are carried out here. */
+static void udp_query(struct fdns_server *s, size_t i, uint64_t now, size_t *nout)
 {
-	struct fdns_query_log lg;
+	struct udp_batch *b = s->batch;
+	struct fdns_query_log *lg = &b->lg[i];
+	const uint8_t *q = b->in_iov[i].iov_base;
+	size_t len = b->in[i].msg_len;
+	socklen_t fromlen = b->in[i].msg_hdr.msg_namelen;
 	uint8_t *resp = NULL;
 	size_t rlen = 0;
 
-	memset(&lg, 0, sizeof(lg));
-	lg.t_us = sl_now_us();
-	lg.transport = FDNS_UDP;
-	lg.client = *from;
-	lg.server = s->udp_local;
-	lg.query = q;
-	lg.query_len = len;
-	if (fdns_answer_log(s->zone, q, len, PLAIN_UDP_FLOOR, FDNS_UDP, &resp, &rlen, &lg) == 0 &&
-	    resp) {
-		int fd = s->udp_fd, rc = 0;
-		if (is_fault(&lg, FDNS_ACT_WRONG_PORT))
-			fd = alt_socket(s);
-		if (is_fault(&lg, FDNS_ACT_DELAY)) {
-			rc = delay_answer(s, NULL, from, fromlen, resp, rlen, lg.delay_us);
-			resp = NULL;
-			if (rc == 0) {
-				lg.resp = s->delayed->resp;
-				lg.resp_len = rlen;
-			}
-		} else if (fd < 0) {
-			rc = fd;
-		} else if (sendto(fd, resp, rlen, MSG_NOSIGNAL, (const struct sockaddr *)from,
-				  fromlen) < 0) {
-			rc = -errno;
-		} else {
-			lg.resp = resp;
-			lg.resp_len = rlen;
+	memset(lg, 0, sizeof(*lg));
+	lg->t_us = now;
+	lg->transport = FDNS_UDP;
+	lg->client = b->from[i];
+	lg->server = lg->resp_from = s->udp_local;
+	lg->query = q;
+	lg->query_len = len;
+	b->resp[i] = NULL;
+	if (fdns_answer_log(s->zone, q, len, PLAIN_UDP_FLOOR, FDNS_UDP, &resp, &rlen, lg) != 0 ||
+	    !resp)
+		return;
+	int rc = 0;
+	if (is_fault(lg, FDNS_ACT_DELAY)) {
+		rc = delay_answer(s, NULL, &b->from[i], fromlen, resp, rlen, lg->delay_us);
+		resp = NULL;
+		if (rc == 0) {
+			lg->resp = s->delayed->resp;
+			lg->resp_len = rlen;
 		}
-		if (rc < 0) {
-			/* The log must not claim an answer the SUT never got. */
-			lg.rcode = -1;
-			lg.error = strerror(-rc);
+	} else if (is_fault(lg, FDNS_ACT_WRONG_PORT)) {
+		int fd = alt_socket(s);
+		if (fd < 0)
+			rc = fd;
+		else if (sendto(fd, resp, rlen, MSG_NOSIGNAL, (const struct sockaddr *)&b->from[i],
+				fromlen) < 0)
+			rc = -errno;
+		else {
+			lg->resp = resp;
+			lg->resp_len = rlen;
+			lg->resp_from = s->alt_local;
+		}
+	} else {
+		size_t k = (*nout)++;
+		b->out_iov[k] = (struct iovec){ .iov_base = resp, .iov_len = rlen };
+		b->out[k].msg_hdr = (struct msghdr){ .msg_name = &b->from[i], .msg_namelen = fromlen,
+						     .msg_iov = &b->out_iov[k], .msg_iovlen = 1 };
+		b->out_of[k] = i;
+		/* The log says resp once sendmmsg has taken it. */
+		lg->resp_len = rlen;
+	}
+	if (rc < 0) {
+		/* The log must not claim an answer the SUT never got. */
+		lg->rcode = -1;
+		lg->error = strerror(-rc);
+	}
+	b->resp[i] = resp;
+}
+
+/* Sends the queued answers; one that cannot go is logged as not sent, and the rest still
+ * go. */
+static void udp_flush(struct fdns_server *s, size_t nout)
+{
+	struct udp_batch *b = s->batch;
+	for (size_t k = 0; k < nout;) {
+		int n = sendmmsg(s->udp_fd, b->out + k, (unsigned)(nout - k), MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			struct fdns_query_log *lg = &b->lg[b->out_of[k]];
+			lg->rcode = -1;
+			lg->error = strerror(n < 0 ? errno : EIO);
+			lg->resp_len = 0;
+			k++;
+			continue;
+		}
+		for (int j = 0; j < n; j++, k++) {
+			struct fdns_query_log *lg = &b->lg[b->out_of[k]];
+			lg->resp = b->out_iov[k].iov_base;
 		}
 	}
-	emit(s, &lg);
-	free(resp);
 }
 
 static void delayed_fire(void *arg)
@@ -244,17 +304,34 @@ static void delayed_fire(void *arg)
 static void udp_event(int fd, unsigned events, void *arg)
 {
 	struct fdns_server *s = arg;
+	struct udp_batch *b = s->batch;
 	(void)events;
-	for (int i = 0; i < UDP_BURST; i++) {
-		struct sockaddr_storage from;
-		socklen_t fromlen = sizeof(from);
-		ssize_t n = recvfrom(fd, s->rx, UDP_RX_MAX, 0, (struct sockaddr *)&from, &fromlen);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return; /* EAGAIN, or an ICMP error from an earlier send: nothing to do */
+	for (int round = 0; round < UDP_BATCHES_PER_WAKEUP; round++) {
+		for (size_t i = 0; i < UDP_BATCH; i++) {
+			b->in_iov[i] = (struct iovec){ .iov_base = s->rx + i * UDP_RX_MAX,
+						       .iov_len = UDP_RX_MAX };
+			b->in[i].msg_hdr = (struct msghdr){ .msg_name = &b->from[i],
+							    .msg_namelen = sizeof(b->from[i]),
+							    .msg_iov = &b->in_iov[i],
+							    .msg_iovlen = 1 };
 		}
-		udp_query(s, s->rx, (size_t)n, &from, fromlen);
+		int n = recvmmsg(fd, b->in, UDP_BATCH, 0, NULL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* EAGAIN, or an ICMP error from an earlier send: nothing to do */
+		uint64_t now = sl_now_us();
+		size_t nout = 0;
+		for (size_t i = 0; i < (size_t)n; i++)
+			udp_query(s, i, now, &nout);
+		udp_flush(s, nout);
+		for (size_t i = 0; i < (size_t)n; i++) {
+			emit(s, &b->lg[i]);
+			free(b->resp[i]);
+		}
+		/* Fewer than asked for: the socket was empty, the next call would say so. */
+		if (n < UDP_BATCH)
+			return;
 	}
 }
 
@@ -308,10 +385,11 @@ static int out_append(struct fdns_conn *c, const uint8_t *resp, size_t len)
 	c->out[c->out_len++] = (uint8_t)len;
 	memcpy(c->out + c->out_len, resp, len);
 	c->out_len += len;
+	c->out_total += 2 + len;
 	return 0;
 }
 
-static int tcp_query(struct fdns_conn *c, const uint8_t *q, size_t len)
+static int tcp_query(struct fdns_conn *c, const uint8_t *q, size_t len, uint64_t qoff)
 {
 	struct fdns_query_log lg;
 	uint8_t *resp = NULL;
@@ -322,9 +400,11 @@ static int tcp_query(struct fdns_conn *c, const uint8_t *q, size_t len)
 	lg.t_us = sl_now_us();
 	lg.transport = FDNS_TCP;
 	lg.client = c->peer;
-	lg.server = c->local;
+	lg.server = lg.resp_from = c->local;
 	lg.query = q;
 	lg.query_len = len;
+	lg.query_off = qoff;
+	lg.resp_off = FDNS_OFF_UNKNOWN;
 	if (fdns_answer_log(c->s->zone, q, len, 0, FDNS_TCP, &resp, &rlen, &lg) == 0 && resp) {
 		if (is_fault(&lg, FDNS_ACT_DELAY)) {
 			rc = delay_answer(c->s, c, NULL, 0, resp, rlen, lg.delay_us);
@@ -342,11 +422,13 @@ static int tcp_query(struct fdns_conn *c, const uint8_t *q, size_t len)
 			emit(c->s, &lg);
 			return 0;
 		}
+		uint64_t roff = c->out_total;
 		rc = out_append(c, resp, rlen);
 		if (rc < 0) {
 			lg.rcode = -1;
 			lg.error = strerror(-rc);
 		} else {
+			lg.resp_off = roff;
 			lg.resp = resp;
 			lg.resp_len = rlen;
 		}
@@ -375,13 +457,14 @@ static int answer_frames(struct fdns_conn *c)
 		size_t m = frame_len(c, off);
 		if (c->in_len - off - 2 < m)
 			break;
-		rc = tcp_query(c, c->in + off + 2, m);
+		rc = tcp_query(c, c->in + off + 2, m, c->in_base + off);
 		off += 2 + m;
 		if (rc < 0)
 			break;
 	}
 	memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;
+	c->in_base += off;
 	return rc;
 }
 
@@ -570,7 +653,8 @@ int fdns_server_new(struct fdns_server **sp, struct sl_loop *loop, struct fdns_z
 		s->udp_fd = s->tcp_fd = s->alt_fd = -1;
 		s->hist_max = FDNS_HISTORY_DEFAULT;
 	}
-	if (!s || !(s->rx = malloc(UDP_RX_MAX))) {
+	if (!s || !(s->rx = malloc((size_t)UDP_BATCH * UDP_RX_MAX)) ||
+	    !(s->batch = malloc(sizeof(*s->batch)))) {
 		rc = -ENOMEM;
 		fdns_set_err(err, errlen, "fdns server: %s", strerror(ENOMEM));
 		goto out;
@@ -656,5 +740,6 @@ void fdns_server_free(struct fdns_server *s)
 	if (s->tcp_fd >= 0)
 		close(s->tcp_fd);
 	free(s->rx);
+	free(s->batch);
 	free(s);
 }

@@ -1,6 +1,6 @@
 /* fdns_zone.c: the fake DNS zone store: master-file text parsed with ldns, records kept
- * in file order, case-insensitive lookups by owner and type; the zone's answer options,
- * fault rules and changes staged for later. */
+ * in file order, case-insensitive lookups by owner through a hash index; the zone's answer
+ * options, fault rules, precompiled answers and changes staged for later. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -15,6 +15,23 @@
 #define TTL_UNSET UINT32_MAX
 #define ERR_TEXT_MAX 120
 
+/* One owner name of the index: the IN records it owns (indices into rr, zone order), or
+ * none for a name that exists only as an ancestor of owners (empty non-terminal). */
+struct name_node {
+	uint8_t name[LDNS_MAX_DOMAINLEN + 1]; /* lower-cased wire form */
+	size_t len;
+	uint64_t hash;
+	size_t *recs, nrecs, cap;
+};
+
+/* Open addressing over nodes: lookups cost one hash whatever the zone's size. */
+struct name_index {
+	struct name_node *nodes;
+	size_t n, cap;
+	uint32_t *slots;       /* node index + 1; 0: empty */
+	size_t mask;
+};
+
 struct fdns_zone {
 	ldns_rr **rr;          /* zone order: RRset order on the wire comes from here */
 	size_t n, cap;
@@ -23,7 +40,10 @@ struct fdns_zone {
 	int shuffle, additional;
 	int no_chase;             /* zero by default: CNAMEs are chased */
 	uint64_t rng;          /* splitmix64 state of the shuffle */
+	uint64_t gen;          /* bumped by every change an answer could depend on */
+	struct name_index idx;
 	struct fdns_rules *rules;
+	struct fdns_cache *cache;
 	struct fdns_staged *staged;
 };
 
@@ -68,20 +88,54 @@ static int name_eq(const ldns_rdf *a, const ldns_rdf *b)
 	       wire_eq(ldns_rdf_data(a), ldns_rdf_data(b), ldns_rdf_size(a));
 }
 
-static int name_under(const ldns_rdf *n, const ldns_rdf *anc)
+uint64_t fdns_name_hash(const uint8_t *lname, size_t len)
 {
-	return wire_under(ldns_rdf_data(n), ldns_rdf_size(n), ldns_rdf_data(anc),
-			  ldns_rdf_size(anc));
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ lname[i]) * 0x100000001b3ull;
+	return h;
+}
+
+size_t fdns_name_lower(uint8_t *out, const uint8_t *name, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		out[i] = (uint8_t)lc(name[i]);
+	return len;
+}
+
+static struct name_node *index_find(const struct name_index *x, const uint8_t *lname,
+				    size_t len, uint64_t h)
+{
+	if (!x->slots)
+		return NULL;
+	for (size_t i = h & x->mask;; i = (i + 1) & x->mask) {
+		uint32_t s = x->slots[i];
+		if (!s)
+			return NULL;
+		struct name_node *nd = &x->nodes[s - 1];
+		if (nd->hash == h && nd->len == len && memcmp(nd->name, lname, len) == 0)
+			return nd;
+	}
+}
+
+static const struct name_node *lookup(const struct fdns_zone *z, const ldns_rdf *name)
+{
+	uint8_t l[LDNS_MAX_DOMAINLEN + 1];
+	size_t len = ldns_rdf_size(name);
+	if (len > sizeof(l))
+		return NULL;
+	fdns_name_lower(l, ldns_rdf_data(name), len);
+	return index_find(&z->idx, l, len, fdns_name_hash(l, len));
 }
 
 int fdns_zone_rrset(const struct fdns_zone *z, const ldns_rdf *name, ldns_rr_type type,
 		    const ldns_rdf *owner, ldns_rr_list *out)
 {
 	int n = 0;
-	for (size_t i = 0; i < z->n; i++) {
-		const ldns_rr *rr = z->rr[i];
-		if (ldns_rr_get_type(rr) != type || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
-		    !name_eq(ldns_rr_owner(rr), name))
+	const struct name_node *nd = lookup(z, name);
+	for (size_t k = 0; nd && k < nd->nrecs; k++) {
+		const ldns_rr *rr = z->rr[nd->recs[k]];
+		if (ldns_rr_get_type(rr) != type)
 			continue;
 		ldns_rr *c = ldns_rr_clone(rr);
 		ldns_rdf *o = ldns_rdf_clone(owner);
@@ -103,11 +157,92 @@ int fdns_zone_rrset(const struct fdns_zone *z, const ldns_rdf *name, ldns_rr_typ
 
 int fdns_zone_name_exists(const struct fdns_zone *z, const ldns_rdf *name)
 {
+	return lookup(z, name) != NULL;
+}
+
+static void index_free(struct name_index *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		free(x->nodes[i].recs);
+	free(x->nodes);
+	free(x->slots);
+	memset(x, 0, sizeof(*x));
+}
+
+/* The node of lname, added (without records) when missing; NULL when out of memory. The
+ * table is sized before insertion starts, so it never fills up. */
+static struct name_node *index_add(struct name_index *x, const uint8_t *lname, size_t len)
+{
+	uint64_t h = fdns_name_hash(lname, len);
+	struct name_node *nd = index_find(x, lname, len, h);
+	if (nd)
+		return nd;
+	if (x->n == x->cap)
+		return NULL;
+	nd = &x->nodes[x->n];
+	memset(nd, 0, sizeof(*nd));
+	memcpy(nd->name, lname, len);
+	nd->len = len;
+	nd->hash = h;
+	size_t i = h & x->mask;
+	while (x->slots[i])
+		i = (i + 1) & x->mask;
+	x->slots[i] = (uint32_t)++x->n;
+	return nd;
+}
+
+/* Each IN record under its owner, and every ancestor of an owner as a name that exists
+ * (RFC 8020: an empty non-terminal is NODATA, not NXDOMAIN). */
+static int index_build(struct fdns_zone *z)
+{
+	struct name_index x = { 0 };
+	size_t labels = 0;
 	for (size_t i = 0; i < z->n; i++)
-		if (ldns_rr_get_class(z->rr[i]) == LDNS_RR_CLASS_IN &&
-		    name_under(ldns_rr_owner(z->rr[i]), name))
-			return 1;
+		labels += ldns_dname_label_count(ldns_rr_owner(z->rr[i])) + 1;
+	x.cap = labels + 1;
+	size_t slots = 16;
+	while (slots < 2 * x.cap)
+		slots *= 2;
+	x.mask = slots - 1;
+	x.nodes = malloc(x.cap * sizeof(*x.nodes));
+	x.slots = calloc(slots, sizeof(*x.slots));
+	if (!x.nodes || !x.slots)
+		goto fail;
+	for (size_t i = 0; i < z->n; i++) {
+		if (ldns_rr_get_class(z->rr[i]) != LDNS_RR_CLASS_IN)
+			continue;
+		const ldns_rdf *o = ldns_rr_owner(z->rr[i]);
+		uint8_t l[LDNS_MAX_DOMAINLEN + 1];
+		size_t len = ldns_rdf_size(o);
+		if (len > sizeof(l))
+			continue; /* ldns never makes one; such a name could not be asked for */
+		fdns_name_lower(l, ldns_rdf_data(o), len);
+		struct name_node *nd = index_add(&x, l, len);
+		if (!nd)
+			goto fail;
+		if (nd->nrecs == nd->cap) {
+			size_t cap = nd->cap ? 2 * nd->cap : 4;
+			size_t *v = realloc(nd->recs, cap * sizeof(*v));
+			if (!v)
+				goto fail;
+			nd->recs = v;
+			nd->cap = cap;
+		}
+		nd->recs[nd->nrecs++] = i;
+		for (size_t off = 0; l[off] != 0;) {
+			off += (size_t)l[off] + 1;
+			if (!index_add(&x, l + off, len - off))
+				goto fail;
+		}
+	}
+	index_free(&z->idx);
+	z->idx = x;
 	return 0;
+fail:
+	/* The old index may point past the records now held: none is safer than that. */
+	index_free(&x);
+	index_free(&z->idx);
+	return -ENOMEM;
 }
 
 const ldns_rr *fdns_zone_soa(const struct fdns_zone *z)
@@ -195,6 +330,9 @@ int fdns_zone_new(struct fdns_zone **zp)
 	rc = fdns_rules_new(&z->rules);
 	if (rc < 0)
 		goto out;
+	rc = fdns_cache_new(&z->cache);
+	if (rc < 0)
+		goto out;
 	*zp = z;
 	z = NULL;
 out:
@@ -210,7 +348,9 @@ void fdns_zone_free(struct fdns_zone *z)
 		ldns_rr_free(z->rr[i]);
 	free(z->rr);
 	ldns_rr_free(z->synth);
+	index_free(&z->idx);
 	fdns_rules_free(z->rules);
+	fdns_cache_free(z->cache);
 	while (z->staged) {
 		struct fdns_staged *h = z->staged;
 		z->staged = h->next;
@@ -224,16 +364,39 @@ void fdns_zone_set_shuffle(struct fdns_zone *z, int on, uint64_t seed)
 {
 	z->shuffle = on;
 	z->rng = seed;
+	z->gen++;
 }
 
 void fdns_zone_set_additional(struct fdns_zone *z, int on)
 {
 	z->additional = on;
+	z->gen++;
+}
+
+uint64_t fdns_zone_gen(const struct fdns_zone *z)
+{
+	return z->gen;
+}
+
+struct fdns_cache *fdns_zone_cache(struct fdns_zone *z)
+{
+	return z->cache;
+}
+
+uint64_t fdns_zone_rng_state(const struct fdns_zone *z)
+{
+	return z->rng;
+}
+
+void fdns_zone_rng_restore(struct fdns_zone *z, uint64_t state)
+{
+	z->rng = state;
 }
 
 void fdns_zone_set_chase(struct fdns_zone *z, int on)
 {
 	z->no_chase = !on;
+	z->gen++;
 }
 
 int fdns_zone_chase(const struct fdns_zone *z)
@@ -338,7 +501,9 @@ static int commit(struct fdns_zone *z, ldns_rr_list *batch)
 			z->rr[z->n++] = rr;
 	}
 	ldns_rr_list_set_rr_count(batch, 0);
-	return rebuild_soa(z);
+	z->gen++;
+	int rc = rebuild_soa(z);
+	return rc < 0 ? rc : index_build(z);
 }
 
 int fdns_zone_merge(struct fdns_zone *z, const struct fdns_zone *src, int replace)

@@ -71,7 +71,32 @@ void sl_check_dns(const struct sl_evlog *l, const struct sl_dns_want *want, size
 	}
 	size_t j = 0, matched = 0;
 	int ok = 1;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; mode == SL_MATCH_SET && i < n; i++) {
+		int found = 0;
+		for (size_t k = 0; k < nobs && !found; k++) {
+			const struct sl_event *e = sl_evlog_get(l, obs[k]);
+			found = !strcasecmp(e->qtype, want[i].qtype) && name_eq(e->qname, want[i].qname);
+			if (found)
+				add_ev(o, e->idx);
+		}
+		if (!found) {
+			ok = 0;
+			break;
+		}
+		matched++;
+	}
+	const struct sl_event *extra = NULL;
+	for (size_t k = 0; mode == SL_MATCH_SET && ok && k < nobs && !extra; k++) {
+		const struct sl_event *e = sl_evlog_get(l, obs[k]);
+		int wanted = 0;
+		for (size_t i = 0; i < n && !wanted; i++)
+			wanted = !strcasecmp(e->qtype, want[i].qtype) && name_eq(e->qname, want[i].qname);
+		if (!wanted) {
+			ok = 0;
+			extra = e;
+		}
+	}
+	for (size_t i = 0; mode != SL_MATCH_SET && i < n; i++) {
 		int found = 0;
 		while (j < nobs) {
 			const struct sl_event *e = sl_evlog_get(l, obs[j++]);
@@ -95,7 +120,8 @@ void sl_check_dns(const struct sl_evlog *l, const struct sl_dns_want *want, size
 		ok = 0;
 	o->pass = ok;
 	say(o, "expected %s: ", mode == SL_MATCH_EXACT ? "exactly" :
-	    mode == SL_MATCH_PREFIX ? "first" : "in order");
+	    mode == SL_MATCH_PREFIX ? "first" : mode == SL_MATCH_SET ? "these and no other, any order" :
+	    "in order");
 	for (size_t i = 0; i < n; i++)
 		say(o, "%s%s %s", i ? ", " : "", want[i].qtype, want[i].qname);
 	if (!n)
@@ -111,6 +137,8 @@ void sl_check_dns(const struct sl_evlog *l, const struct sl_dns_want *want, size
 		say(o, "nothing");
 	if (!ok && matched < n)
 		say(o, " (first missing: %s %s)", want[matched].qtype, want[matched].qname);
+	if (extra)
+		say(o, " (not expected: %s %s)", extra->qtype, extra->qname);
 	free(obs);
 }
 

@@ -24,10 +24,12 @@ struct sl_dns_want {
 	const char *qname;   /* "example.test", compared case-insensitively, trailing dot ignored */
 };
 
-enum sl_match { SL_MATCH_EXACT, SL_MATCH_SUBSEQ, SL_MATCH_PREFIX };
+enum sl_match { SL_MATCH_EXACT, SL_MATCH_SUBSEQ, SL_MATCH_PREFIX, SL_MATCH_SET };
 
 /* The DNS queries the SUT made, with consecutive repeats of one question (UDP retries,
- * the TCP retry after TC) counted once, against want under mode. */
+ * the TCP retry after TC) counted once, against want under mode: exactly these in this
+ * order, these in order among others, these first, or (SET) these questions and no
+ * other, in any order and any number of times. */
 void sl_check_dns(const struct sl_evlog *l, const struct sl_dns_want *want, size_t n,
 		  enum sl_match mode, struct sl_check_out *o);
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fdns.h"
 #include "sl_addr.h"
@@ -161,22 +162,162 @@ static void fmt_ss(const struct sockaddr_storage *ss, char *buf, size_t len)
 	sl_addr_fmt((const struct sockaddr *)ss, buf, len);
 }
 
+/* The query log is the one thing done per query besides answering, so its line is put
+ * together by hand: printf and inet_ntop cost ten times what the answer does. */
+struct line {
+	char b[1024];
+	size_t n;
+};
+
+static void put_s(struct line *l, const char *s)
+{
+	size_t k = strlen(s);
+	if (k > sizeof(l->b) - l->n)
+		k = sizeof(l->b) - l->n;
+	memcpy(l->b + l->n, s, k);
+	l->n += k;
+}
+
+static void put_u(struct line *l, unsigned long v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (sizeof(d) - i > sizeof(l->b) - l->n)
+		return;
+	memcpy(l->b + l->n, d + i, sizeof(d) - i);
+	l->n += sizeof(d) - i;
+}
+
+static void put_i(struct line *l, long v)
+{
+	if (v < 0) {
+		put_s(l, "-");
+		put_u(l, (unsigned long)-v);
+	} else {
+		put_u(l, (unsigned long)v);
+	}
+}
+
+/* sl_addr_fmt's text; IPv4 by hand, IPv6 (rare here) through it. */
+static void put_addr(struct line *l, const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family != AF_INET) {
+		char buf[SL_ADDRSTRLEN];
+		fmt_ss(ss, buf, sizeof(buf));
+		put_s(l, buf);
+		return;
+	}
+	const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+	const uint8_t *a = (const uint8_t *)&in->sin_addr;
+	for (int i = 0; i < 4; i++) {
+		put_u(l, a[i]);
+		put_s(l, i < 3 ? "." : ":");
+	}
+	put_u(l, ntohs(in->sin_port));
+}
+
+/* ldns_rr_type2str, remembered for the types below 256 (a malloc per call otherwise). */
+static const char *type_name(uint16_t t, char *buf, size_t len)
+{
+	static char *names[256];
+	if (t < 256 && names[t])
+		return names[t];
+	char *s = ldns_rr_type2str((ldns_rr_type)t);
+	snprintf(buf, len, "%s", s ? s : "?");
+	if (t < 256 && s) {
+		names[t] = s;
+		return s;
+	}
+	free(s);
+	return buf;
+}
+
+/* The query log's lines, written to stderr in blocks of many lines: after each wakeup of
+ * the loop (so no line waits for the next query) or when the block is full. stdio's
+ * buffer would be 4 KiB whatever setvbuf asks for, a write every 30-odd lines. */
+struct qlog {
+	char b[1 << 18];
+	size_t n;
+};
+
+static void qlog_flush(struct qlog *ql)
+{
+	for (size_t off = 0; off < ql->n;) {
+		ssize_t k = write(STDERR_FILENO, ql->b + off, ql->n - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break; /* nowhere to log to: answering matters more */
+		off += (size_t)k;
+	}
+	ql->n = 0;
+}
+
 static void log_query(void *arg, const struct fdns_query_log *q)
 {
-	char cl[SL_ADDRSTRLEN], sv[SL_ADDRSTRLEN], delay[40] = "";
-	(void)arg;
-	fmt_ss(&q->client, cl, sizeof(cl));
-	fmt_ss(&q->server, sv, sizeof(sv));
-	char *t = ldns_rr_type2str((ldns_rr_type)q->qtype);
-	if (q->delay_us)
-		snprintf(delay, sizeof(delay), " delay=%.3fs", (double)q->delay_us / 1e6);
-	fprintf(stderr,
-		"%s %s -> %s id=%u qname=%s qtype=%s rcode=%d an=%u tc=%d len=%zu/%zu%s%s%s%s%s\n",
-		q->transport == FDNS_TCP ? "tcp" : "udp", cl, sv, q->id, q->qname, t ? t : "?",
-		q->rcode, q->ancount, q->tc, q->query_len, q->resp_len,
-		q->fault ? " fault=" : "", q->fault ? q->fault : "", delay,
-		q->error ? " error=" : "", q->error ? q->error : "");
-	free(t);
+	struct qlog *ql = arg;
+	struct line l;
+	char tbuf[32];
+	l.n = 0;
+	put_s(&l, q->transport == FDNS_TCP ? "tcp " : "udp ");
+	put_addr(&l, &q->client);
+	put_s(&l, " -> ");
+	put_addr(&l, &q->server);
+	put_s(&l, " id=");
+	put_u(&l, q->id);
+	put_s(&l, " qname=");
+	put_s(&l, q->qname);
+	put_s(&l, " qtype=");
+	put_s(&l, type_name(q->qtype, tbuf, sizeof(tbuf)));
+	put_s(&l, " rcode=");
+	put_i(&l, q->rcode);
+	put_s(&l, " an=");
+	put_u(&l, q->ancount);
+	put_s(&l, " tc=");
+	put_i(&l, q->tc);
+	if (q->flags & 0x07F0) { /* AA TC RD RA Z AD CD: what a client asks with */
+		char fl[64];
+		put_s(&l, " flags=");
+		put_s(&l, fdns_flags_str(q->flags & 0x07F0, ",", fl, sizeof(fl)));
+	}
+	if (q->edns >= 0) {
+		put_s(&l, " edns=");
+		put_i(&l, q->edns);
+		if (q->dnssec_ok)
+			put_s(&l, ",do");
+	}
+	put_s(&l, " len=");
+	put_u(&l, q->query_len);
+	put_s(&l, "/");
+	put_u(&l, q->resp_len);
+	if (q->fault) {
+		put_s(&l, " fault=");
+		put_s(&l, q->fault);
+	}
+	if (q->resp && memcmp(&q->resp_from, &q->server, sizeof(q->server)) != 0) {
+		put_s(&l, " from=");
+		put_addr(&l, &q->resp_from);
+	}
+	if (q->delay_us) {
+		char d[40];
+		snprintf(d, sizeof(d), " delay=%.3fs", (double)q->delay_us / 1e6);
+		put_s(&l, d);
+	}
+	if (q->error) {
+		put_s(&l, " error=");
+		put_s(&l, q->error);
+	}
+	if (l.n == sizeof(l.b))
+		l.n--;
+	l.b[l.n++] = '\n';
+	if (sizeof(ql->b) - ql->n < l.n)
+		qlog_flush(ql);
+	memcpy(ql->b + ql->n, l.b, l.n);
+	ql->n += l.n;
 }
 
 int sl_cmd_dns(const struct sl_paths *p, int argc, char **argv)
@@ -205,6 +346,7 @@ int sl_cmd_dns(const struct sl_paths *p, int argc, char **argv)
 	struct fdns_zone *z = NULL;
 	struct sl_loop *loop = NULL;
 	struct fdns_server *s = NULL;
+	struct qlog *ql = NULL;
 	(void)p;
 
 	optind = 1;
@@ -266,7 +408,8 @@ int sl_cmd_dns(const struct sl_paths *p, int argc, char **argv)
 		return 2;
 	}
 
-	if (fdns_zone_new(&z) < 0 || sl_loop_new(&loop) < 0) {
+	if (fdns_zone_new(&z) < 0 || sl_loop_new(&loop) < 0 ||
+	    (log && !(ql = calloc(1, sizeof(*ql))))) {
 		fprintf(stderr, "siploc dns: out of memory\n");
 		goto out;
 	}
@@ -286,7 +429,7 @@ int sl_cmd_dns(const struct sl_paths *p, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (fdns_server_new(&s, loop, z, host, port, log ? log_query : NULL, NULL, err,
+	if (fdns_server_new(&s, loop, z, host, port, log ? log_query : NULL, ql, err,
 			    sizeof(err)) < 0) {
 		fprintf(stderr, "siploc dns: %s\n", err);
 		goto out;
@@ -305,15 +448,11 @@ int sl_cmd_dns(const struct sl_paths *p, int argc, char **argv)
 	printf("siploc dns: serving %s (%zu records) on %s %s\n", zone, fdns_zone_count(z), where,
 	       tcp ? "udp+tcp" : "udp");
 	fflush(stdout);
-	/* The query log is written in blocks, flushed after each wakeup: one write per burst
-	 * of queries instead of one per line, and still no line waits for the next query. */
-	if (log)
-		setvbuf(stderr, NULL, _IOFBF, 1 << 16);
 	uint64_t end = exit_after > 0 ? sl_now_us() + (uint64_t)(exit_after * 1e6) : 0;
 	while (!stop_sig && (!end || sl_now_us() < end)) {
 		int n = sl_loop_run_once(loop, 200);
-		if (log)
-			fflush(stderr);
+		if (ql)
+			qlog_flush(ql);
 		if (n < 0) {
 			fprintf(stderr, "siploc dns: event loop: %s\n", strerror(-n));
 			goto out;
@@ -326,5 +465,6 @@ out:
 	fdns_server_free(s);
 	sl_loop_free(loop);
 	fdns_zone_free(z);
+	free(ql);
 	return rc;
 }

@@ -53,6 +53,9 @@ struct sl_event {
 	int rcode;              /* -1: no answer */
 	unsigned ancount;
 	int tc;
+	unsigned qflags;        /* the query's header flags (bytes 2-3) */
+	int edns;               /* the query's EDNS0 payload size, -1: none */
+	int dnssec_ok;
 	/* SIP */
 	char *method;           /* requests */
 	int status;             /* responses */

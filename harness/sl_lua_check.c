@@ -77,7 +77,9 @@ static enum sl_match parse_mode(lua_State *L, int opts)
 		return SL_MATCH_SUBSEQ;
 	if (!strcmp(m, "prefix"))
 		return SL_MATCH_PREFIX;
-	sl_lua_fail(L, "mode must be exact, subsequence or prefix");
+	if (!strcmp(m, "set"))
+		return SL_MATCH_SET;
+	sl_lua_fail(L, "mode must be exact, subsequence, prefix or set");
 	return SL_MATCH_EXACT;
 }
 

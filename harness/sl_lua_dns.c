@@ -356,7 +356,7 @@ static int l_dns_queries(lua_State *L)
 	for (size_t i = 0; i < n; i++) {
 		const struct fdns_query_log *q = &v[i];
 		char addr[SL_ADDRSTRLEN];
-		lua_createtable(L, 0, 10);
+		lua_createtable(L, 0, 13);
 		lua_pushnumber(L, now_s - (double)(now_ns - sl_clock_sut_ns(clk, q->t_us)) / 1e9);
 		lua_setfield(L, -2, "t");
 		set_str(L, "transport", q->transport == FDNS_TCP ? "tcp" : "udp");
@@ -371,6 +371,13 @@ static int l_dns_queries(lua_State *L)
 		lua_pushboolean(L, q->tc);
 		lua_setfield(L, -2, "tc");
 		set_int(L, "ancount", q->ancount);
+		char fl[64];
+		set_str(L, "flags", fdns_flags_str(q->flags, " ", fl, sizeof(fl)));
+		if (q->edns >= 0) {
+			set_int(L, "edns", q->edns);
+			lua_pushboolean(L, q->dnssec_ok);
+			lua_setfield(L, -2, "dnssec_ok");
+		}
 		if (q->fault)
 			set_str(L, "fault", q->fault);
 		lua_seti(L, -2, (lua_Integer)i + 1);

@@ -113,18 +113,31 @@ static void dns_logged(void *arg, const struct fdns_query_log *q)
 	sl_evlog_str(&e->server, sv);
 	int proto = q->transport == FDNS_TCP ? 6 : 17;
 	sl_fp_set(&e->fp[0], proto, cl, sv, q->query, q->query_len);
-	if (q->resp) {
-		sl_fp_set(&e->fp[1], proto, sv, cl, q->resp, q->resp_len);
-		/* A wrong-port answer leaves from a port the log does not name. */
-		e->fp[1].any_sport = q->fault && !strcmp(q->fault, "wrong-port");
-		sl_evlog_dns_resp(e, q->resp, q->resp_len);
+	/* TCP messages are found by their place in the stream, not by a datagram's hash. */
+	e->fp[0].has_off = proto == 6;
+	e->fp[0].off = q->query_off;
+	/* The answer's own source: a wrong-port one leaves from another port, and the capture
+	 * finds its frame by the ends it really had. */
+	char from[SL_ADDRSTRLEN];
+	if (memcmp(&q->resp_from, &q->server, sizeof(q->server)) != 0)
+		sl_addr_fmt((const void *)&q->resp_from, from, sizeof(from));
+	else
+		memcpy(from, sv, sizeof(from));
+	if (q->resp && (proto != 6 || q->resp_off != FDNS_OFF_UNKNOWN)) {
+		sl_fp_set(&e->fp[1], proto, from, cl, q->resp, q->resp_len);
+		e->fp[1].has_off = proto == 6;
+		e->fp[1].off = q->resp_off;
 	}
+	if (q->resp)
+		sl_evlog_dns_resp(e, q->resp, q->resp_len);
 	if (q->fault) {
 		/* The ladder and the log show what the fake DNS did on purpose. */
-		char t[96];
+		char t[128];
 		if (q->delay_us)
 			snprintf(t, sizeof(t), "fault: %s (%.3f s of SUT time)", q->fault,
 				 (double)q->delay_us / 1e6 * sl_clock_rate(w->clk));
+		else if (q->resp && strcmp(from, sv) != 0)
+			snprintf(t, sizeof(t), "fault: %s (answer from %s)", q->fault, from);
 		else
 			snprintf(t, sizeof(t), "fault: %s", q->fault);
 		sl_evlog_str(&e->text, t);
@@ -140,6 +153,9 @@ static void dns_logged(void *arg, const struct fdns_query_log *q)
 	e->rcode = q->rcode;
 	e->ancount = q->ancount;
 	e->tc = q->tc;
+	e->qflags = q->flags;
+	e->edns = q->edns;
+	e->dnssec_ok = q->dnssec_ok;
 }
 
 static void sut_done(void *arg, unsigned id, int status)
@@ -1064,11 +1080,18 @@ static void write_log(struct sl_world *w)
 			fprintf(f, ",#%u", e->fp[1].frame);
 		switch (e->kind) {
 		case SL_EV_DNS:
-			if (e->qname)
-				fprintf(f, " %s %s -> %s %s %s rcode=%d an=%u%s%s%s", e->client,
-					e->transport, e->server, e->qtype, e->qname, e->rcode,
-					e->ancount, e->tc ? " TC" : "", e->text ? " " : "",
+			if (e->qname) {
+				char fl[64], ed[48] = "";
+				fdns_flags_str((uint16_t)e->qflags, ",", fl, sizeof(fl));
+				if (e->edns >= 0)
+					snprintf(ed, sizeof(ed), " edns=%d%s", e->edns,
+						 e->dnssec_ok ? ",do" : "");
+				fprintf(f, " %s %s -> %s %s %s rcode=%d an=%u%s%s%s%s%s%s",
+					e->client, e->transport, e->server, e->qtype, e->qname,
+					e->rcode, e->ancount, e->tc ? " TC" : "",
+					fl[0] ? " flags=" : "", fl, ed, e->text ? " " : "",
 					e->text ? e->text : "");
+			}
 			else
 				fprintf(f, " %s: %s", e->client, e->text ? e->text : "?");
 			break;
@@ -1156,6 +1179,12 @@ static json_t *events_json(const struct sl_world *w)
 			json_object_set_new(o, "rcode", json_integer(e->rcode));
 			json_object_set_new(o, "ancount", json_integer(e->ancount));
 			json_object_set_new(o, "tc", json_boolean(e->tc));
+			char fl[64];
+			set_str(o, "flags", fdns_flags_str((uint16_t)e->qflags, " ", fl, sizeof(fl)));
+			if (e->edns >= 0) {
+				json_object_set_new(o, "edns", json_integer(e->edns));
+				json_object_set_new(o, "dnssec_ok", json_boolean(e->dnssec_ok));
+			}
 		}
 		set_str(o, "method", e->method);
 		if (e->status && e->kind != SL_EV_SUT_DONE)

@@ -102,6 +102,12 @@ expect "dig A" "^sip1\.example\.test\.${S}300${S}IN${S}A${S}192\.0\.2\.1$"
 run "${DIG[@]}" sip1.example.test AAAA
 expect "dig AAAA" "^sip1\.example\.test\.${S}300${S}IN${S}AAAA${S}2001:db8::1$"
 
+run "${DIG[@]}" example.test NS
+expect "dig NS" "^example\.test\.${S}300${S}IN${S}NS${S}ns1\.example\.test\.$"
+
+run "${DIG[@]}" example.test SOA
+expect "dig SOA" "^example\.test\.${S}300${S}IN${S}SOA${S}ns1\.example\.test\. hostmaster\.example\.test\. 1 3600 600 86400 60$"
+
 run "${DIG[@]}" alias.example.test CNAME
 expect "dig CNAME" "^alias\.example\.test\.${S}300${S}IN${S}CNAME${S}sip1\.example\.test\.$"
 
@@ -155,6 +161,38 @@ expect "kdig NXDOMAIN" 'status: NXDOMAIN'
 run "${KDIG[@]}" _sip._udp.big.example.test SRV
 expect "kdig TCP retry answers" "IN${S}SRV${S}" 40
 
+# Several queries on one TCP connection: kdig keeps it open for the next one...
+run "${KDIG[@]}" +tcp +keepopen sip1.example.test A example.test NAPTR txt.example.test TXT
+expect "kdig +keepopen: three answers over TCP" 'From 127\.0\.0\.1@[0-9]+\(TCP\)' 3
+expect "kdig +keepopen: the third one" "IN${S}TXT${S}\"hello world\"$"
+
+# ...and a client that pipelines (RFC 7766 6.2.1.1): three framed queries in one write
+# before it reads anything, then three framed answers back.
+dnsq() { # ID NAME QTYPE: printf escapes of one frame (length prefix, query)
+	local q l len=17 labels
+	IFS=. read -ra labels <<<"$2"
+	q=$(printf '\\x%02x\\x%02x\\x00\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00' $(($1 >> 8)) $(($1 & 255)))
+	for l in "${labels[@]}"; do
+		q+=$(printf '\\x%02x' ${#l})$l
+		len=$((len + ${#l} + 1))
+	done
+	q+=$(printf '\\x00\\x00\\x%02x\\x00\\x01' "$3")
+	printf '\\x%02x\\x%02x%s' $((len >> 8)) $((len & 255)) "$q"
+}
+answers=""
+if exec 3<>"/dev/tcp/127.0.0.1/$PORT"; then
+	printf "$(dnsq 4097 sip1.example.test 1)$(dnsq 4098 nope.example.test 1)$(dnsq 4099 sip1.example.test 28)" >&3
+	for _ in 1 2 3; do
+		read -r a b < <(dd bs=1 count=2 <&3 2>/dev/null | od -An -tu1)
+		body=$(dd bs=1 count=$((a * 256 + b)) <&3 2>/dev/null | od -An -tx1 | tr -d ' \n')
+		answers+="${body:0:4}/$((0x${body:6:2} & 15)) "
+	done
+	exec 3>&-
+fi
+OUT=$answers
+CMD="pipelined TCP client"
+expect "pipelined: three answers, IDs and rcodes" '^1001/0 1002/3 1003/0 $'
+
 # the server saw it all, over both transports, with the asker's spelling
 OUT=$(cat "$TMP/log")
 CMD="server log"
@@ -162,5 +200,8 @@ expect "log UDP 0x20 qname" '^udp 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:[0-9]+ id=
 expect "log TCP query" '^tcp 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:[0-9]+ .* rcode=0 an=40 tc=0'
 expect "log truncation" '^udp .*qname=_sip\._udp\.big\.example\.test qtype=SRV rcode=0 an=0 tc=1'
 expect "log NXDOMAIN" 'qname=nope\.example\.test qtype=A rcode=3 '
+kport=$(sed -n 's/^tcp 127\.0\.0\.1:\([0-9]*\) .* id=4097 .*/\1/p' "$TMP/log")
+[ -n "$kport" ] || die "log: no pipelined query"
+expect "log: the pipelined three on one connection" "^tcp 127\.0\.0\.1:$kport -> .* id=409[789] " 3
 
 echo "fdns_dig: $pass passed, 0 failed"

@@ -80,7 +80,7 @@ start --tcp --additional \
 	--fault nxdomain,name=nx.example.test \
 	--fault refused,name=refused.example.test \
 	--fault notimp,name=notimp.example.test \
-	--fault drop,name=drop.example.test,times=1 \
+	--fault drop,name=drop.example.test,times=2 \
 	--fault delay,name=sip2.example.test,type=A,delay=0.3 \
 	--fault truncate,name=tc.example.test \
 	--fault wrong-id,name=sip1.example.test,type=AAAA \
@@ -88,6 +88,22 @@ start --tcp --additional \
 	--fault bad-pointer,name=bp.example.test \
 	--fault truncated-rdata,name=_sip._udp.example.test,transport=udp \
 	--fault ttl0,name=sip1.example.test,type=A
+
+# The faults that leave a client waiting for its timeout (a second at least) wait side by
+# side: both clients at once, each output to its own file.
+BG_PIDS=()
+bg() { # FILE CMD...
+	local f=$1
+	shift
+	"$@" >"$E2E_TMP/$f" 2>&1 &
+	BG_PIDS+=($!)
+}
+bg dig-drop "${DIG[@]}" drop.example.test A
+bg kdig-drop "${KDIG[@]}" drop.example.test A
+bg dig-wid "${DIG[@]}" sip1.example.test AAAA
+bg kdig-wid "${KDIG[@]}" sip1.example.test AAAA
+bg dig-wp "${DIG[@]}" wp.example.test A
+bg kdig-wp "${KDIG[@]}" wp.example.test A
 
 echo "-- faults, as dig and kdig see them"
 q "${DIG[@]}" example.test NAPTR
@@ -97,50 +113,63 @@ has "2nd NAPTR: servfail (nth=2)" 'status: SERVFAIL'
 has "servfail carries no records" 'ANSWER: 0, AUTHORITY: 0'
 q "${KDIG[@]}" example.test NAPTR
 has "3rd NAPTR answered again" 'status: NOERROR'
+for C in DIG KDIG; do
+	c=$(tr '[:upper:]' '[:lower:]' <<<"$C")
+	declare -n CL=$C
+	q "${CL[@]}" nx.example.test A
+	has "$c: nxdomain" 'status: NXDOMAIN'
+	has "$c: nxdomain has the SOA (RFC 2308)" "^example\.test\.${S}300${S}IN${S}SOA"
+	q "${CL[@]}" refused.example.test A
+	has "$c: refused" 'status: REFUSED'
+	q "${CL[@]}" notimp.example.test A
+	has "$c: notimp" 'status: NOTIMP'
+	q "${CL[@]}" +time=5 sip2.example.test A
+	has "$c: delay: the answer comes, late" "^sip2\.example\.test\.${S}300${S}IN${S}A${S}192\.0\.2\.2$"
+	q "${CL[@]}" +ignore tc.example.test A
+	has "$c: truncate: TC set" 'flags: qr aa tc;|Flags: qr aa tc;'
+	q "${CL[@]}" tc.example.test A
+	has "$c: truncate: retried over TCP" 'Truncated, retrying in TCP mode|truncated reply .* retrying over TCP'
+	has "$c: truncate: TCP is not truncated" 'status: NXDOMAIN'
+	q "${CL[@]}" bp.example.test A
+	has "$c: bad-pointer" 'bad compression pointer|malformed reply packet'
+	q "${CL[@]}" _sip._udp.example.test SRV
+	has "$c: truncated-rdata" 'malformed|unexpected end of input'
+	q "${CL[@]}" +tcp _sip._udp.example.test SRV
+	has "$c: truncated-rdata only on UDP: TCP answers" "IN${S}SRV${S}10 60 5060 sip1\.example\.test\.$"
+	has "$c: additional: SRV targets' addresses" "^sip1\.example\.test\.${S}300${S}IN${S}AAAA${S}2001:db8::1$"
+	q "${CL[@]}" sip1.example.test A
+	has "$c: ttl0" "^sip1\.example\.test\.${S}0${S}IN${S}A${S}192\.0\.2\.1$"
+	q "${CL[@]}" gen.example.test TYPE65534
+	has "$c: RFC 3597 generic data" '\\# 4 0A000001'
+done
 
-q "${DIG[@]}" nx.example.test A
-has "nxdomain" 'status: NXDOMAIN'
-has "nxdomain has the SOA (RFC 2308)" "^example\.test\.${S}300${S}IN${S}SOA"
-q "${DIG[@]}" refused.example.test A
-has "refused" 'status: REFUSED'
-q "${KDIG[@]}" notimp.example.test A
-has "notimp" 'status: NOTIMP'
-
+wait_bg() { # FILE: its output as $OUT once the clients are done (not the server)
+	[ ${#BG_PIDS[@]} -gt 0 ] && wait "${BG_PIDS[@]}"
+	BG_PIDS=()
+	OUT=$(cat "$E2E_TMP/$1")
+}
+for c in dig kdig; do
+	wait_bg $c-drop
+	has "$c: drop: no answer" 'timed out|no servers could be reached|response timeout'
+	wait_bg $c-wid
+	has "$c: wrong-id: the ID is noticed" 'ID mismatch|is different from query ID'
+	has "$c: wrong-id: and never accepted" 'timed out|no servers could be reached|response timeout'
+	wait_bg $c-wp
+	has "$c: wrong-port: the client's socket never takes it" 'timed out|no servers could be reached|response timeout'
+done
 q "${DIG[@]}" drop.example.test A
-has "drop: no answer" 'timed out|no servers could be reached'
-q "${DIG[@]}" drop.example.test A
-has "drop times=1: the next is answered" 'status: NXDOMAIN'
+has "drop times=2: the third query is answered" 'status: NXDOMAIN'
 
-q "${DIG[@]}" +time=5 sip2.example.test A
-has "delay: the answer comes, late" "^sip2\.example\.test\.${S}300${S}IN${S}A${S}192\.0\.2\.2$"
-
-q "${DIG[@]}" +ignore tc.example.test A
-has "truncate: TC set" 'flags: qr aa tc;'
-q "${DIG[@]}" tc.example.test A
-has "truncate: dig retries over TCP" 'Truncated, retrying in TCP mode'
-has "truncate: TCP is not truncated" 'status: NXDOMAIN'
-
-q "${DIG[@]}" sip1.example.test AAAA
-has "wrong-id: dig notices the ID" 'ID mismatch'
-has "wrong-id: and never accepts it" 'timed out|no servers could be reached'
-
-q "${DIG[@]}" wp.example.test A
-has "wrong-port: the client's socket never takes it" 'timed out|no servers could be reached'
-
-q "${DIG[@]}" bp.example.test A
-has "bad-pointer" 'bad compression pointer'
-q "${DIG[@]}" _sip._udp.example.test SRV
-has "truncated-rdata" 'malformed|unexpected end of input'
-q "${DIG[@]}" +tcp _sip._udp.example.test SRV
-has "truncated-rdata only on UDP: TCP answers" "IN${S}SRV${S}10 60 5060 sip1\.example\.test\.$"
-has "additional: SRV targets' addresses" "^sip1\.example\.test\.${S}300${S}IN${S}AAAA${S}2001:db8::1$"
-
-q "${DIG[@]}" sip1.example.test A
-has "ttl0" "^sip1\.example\.test\.${S}0${S}IN${S}A${S}192\.0\.2\.1$"
-q "${KDIG[@]}" gen.example.test TYPE65534
-has "RFC 3597 generic data" '\\# 4 0A000001'
-
+# Ctrl-C while a TCP connection is open and its delayed answer still pending: a clean stop
+# all the same (make asan would see anything left behind).
+"${KDIG[@]}" +tcp +time=3 sip2.example.test A >"$E2E_TMP/pending" 2>&1 &
+PENDING=$!
+for _ in $(seq 100); do
+	grep -q '^tcp .*qname=sip2\.example\.test .*fault=delay' "$E2E_TMP/log" && break
+	sleep 0.02
+done
 stop
+wait "$PENDING"
 has_log() { OUT=$(cat "$E2E_TMP/log"); has "$@"; }
 echo "-- the query log says what was really sent"
 has_log "log: servfail" 'qname=example\.test qtype=NAPTR rcode=2 an=0 tc=0 .* fault=servfail'
@@ -148,10 +177,15 @@ has_log "log: drop, no answer" 'qname=drop\.example\.test qtype=A rcode=-1 .* fa
 has_log "log: delay" 'qname=sip2\.example\.test qtype=A rcode=0 an=1 .* fault=delay delay=0\.300s'
 has_log "log: truncate" 'udp .*qname=tc\.example\.test qtype=A rcode=3 an=0 tc=1 .* fault=truncate'
 has_log "log: TCP retry unharmed" '^tcp .*qname=tc\.example\.test qtype=A rcode=3 '
-has_log "log: wrong-port" 'qname=wp\.example\.test .* fault=wrong-port'
+has_log "log: wrong-port, and the port it answered from" 'qname=wp\.example\.test .* fault=wrong-port from=127\.0\.0\.1:[0-9]+$'
+wp=$(sed -n 's/.*qname=wp\.example\.test .* from=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$E2E_TMP/log" | sort -u)
+[ -n "$wp" ] && [ "$wp" != "$PORT" ] && ok "wrong-port: from port $wp, not $PORT" || bad "wrong-port: from '$wp'"
+grep -q "unexpected reply source 127\.0\.0\.1@$wp(UDP)" "$E2E_TMP/kdig-wp" &&
+	ok "kdig saw the answer come from port $wp" || bad "kdig: $(cat "$E2E_TMP/kdig-wp")"
 has_log "log: bad-pointer" 'qname=bp\.example\.test .* fault=bad-pointer'
 has_log "log: truncated-rdata" 'qname=_sip\._udp\.example\.test .* fault=truncated-rdata'
 has_log "log: ttl0" 'qname=sip1\.example\.test qtype=A rcode=0 an=1 .* fault=ttl0'
+has_log "the pending TCP query was in" '^tcp .*qname=sip2\.example\.test .*fault=delay'
 has_log "SIGINT stops it" 'stopped by SIGINT'
 [ "$STOP_RC" = 0 ] && ok "exit 0 after SIGINT" || bad "exit $STOP_RC after SIGINT"
 

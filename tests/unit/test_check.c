@@ -113,6 +113,40 @@ static void test_dns_missing_query_named(void **st)
 	assert_non_null(strstr(o.detail, "first missing: SRV"));
 }
 
+static void test_dns_set(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	dns("A", "sip1.example.test");
+	dns("NAPTR", "example.test");
+	dns("SRV", "_sip._udp.example.test");
+	dns("NAPTR", "EXAMPLE.test"); /* asked again later: still one question of the set */
+	sl_check_dns(L, W, 3, SL_MATCH_SET, &o);
+	assert_true(o.pass);
+	assert_int_equal(o.nev, 3);
+	sl_check_dns(L, W, 3, SL_MATCH_EXACT, &o);
+	assert_false(o.pass);
+	/* one missing */
+	sl_check_dns(L, W + 1, 2, SL_MATCH_SET, &o);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "not expected: NAPTR example.test"));
+	dns("AAAA", "sip1.example.test");
+	sl_check_dns(L, W, 3, SL_MATCH_SET, &o);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "not expected: AAAA sip1.example.test"));
+}
+
+static void test_dns_set_missing(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	dns("NAPTR", "example.test");
+	dns("A", "sip1.example.test");
+	sl_check_dns(L, W, 3, SL_MATCH_SET, &o);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "first missing: SRV"));
+}
+
 static void failover_log(const char *b2)
 {
 	req(0.0, "INVITE", "127.0.0.2:5060", "z9hG4bK1", "c1", 1);
@@ -470,6 +504,8 @@ int main(void)
 		T(test_dns_exact_folds_retries),
 		T(test_dns_exact_fails_on_extra_or_order),
 		T(test_dns_missing_query_named),
+		T(test_dns_set),
+		T(test_dns_set_missing),
 		T(test_route_and_branches_pass),
 		T(test_branch_reused_on_failover_fails),
 		T(test_retransmission_with_new_branch_fails),

@@ -569,6 +569,11 @@ static void test_server_wrong_port(void **state)
 	assert_true(udp_wait(f, fd, buf, sizeof(buf), &from) > 12);
 	assert_int_not_equal(from, f->port);
 	assert_int_not_equal(from, 0);
+	/* the log names the port the answer really left from (the capture matches on it) */
+	const struct sockaddr_in *rf = (const struct sockaddr_in *)&f->last.resp_from;
+	assert_int_equal(rf->sin_family, AF_INET);
+	assert_int_equal(ntohs(rf->sin_port), from);
+	assert_int_equal(ntohs(((const struct sockaddr_in *)&f->last.server)->sin_port), f->port);
 	close(fd);
 }
 

@@ -296,9 +296,23 @@ static int l_scenario(lua_State *L)
 				    bad);
 		}
 	}
+	lua_getfield(L, 1, "exclusive");
+	int excl = lua_isnil(L, -1) ? -1 : lua_toboolean(L, -1);
+	if (!lua_isnil(L, -1) && !lua_isboolean(L, -1)) {
+		sl_lua_free_list(cov, ncov);
+		sl_lua_free_list(need, nneed);
+		return sl_lua_fail(L, "scenario{}: exclusive must be true or false");
+	}
+	lua_pop(L, 1);
 	c->declared = 1;
 	if (c->mode == MODE_META) {
 		struct sl_scn_meta *m = c->meta;
+		/* Statistical checks judge many transactions' timing-free outcome, but a starved
+		 * SUT times out and retries: they run alone unless the file says otherwise. */
+		if (excl < 0 && c->src && strstr(c->src, "expect_weights"))
+			m->exclusive = 1, m->exclusive_why = "uses expect_weights";
+		else if (excl > 0)
+			m->exclusive = 1, m->exclusive_why = "declared";
 		m->id = strdup(id);
 		m->file = strdup(c->path);
 		m->role = strdup(role);
@@ -384,7 +398,15 @@ static void open_sandbox(lua_State *L, struct ctx *c)
 	lua_pushnil(L);
 	lua_setfield(L, -2, "dump");
 	lua_pop(L, 1);
-	/* math.random must not differ between runs of one seed: reseeded per scenario. */
+	/* math.random must not differ between runs of one seed: Lua 5.4 seeds it from the
+	 * time and an address, so it is reseeded from the scenario's seed. */
+	if (c->w) {
+		lua_getglobal(L, "math");
+		lua_getfield(L, -1, "randomseed");
+		lua_pushinteger(L, (lua_Integer)sl_world_seed(c->w));
+		lua_call(L, 1, 0);
+		lua_pop(L, 1);
+	}
 	static const luaL_Reg api[] = {
 		{ "scenario", l_scenario }, { "log", l_log }, { "print", l_log }, { NULL, NULL },
 	};

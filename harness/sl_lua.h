@@ -15,6 +15,11 @@ struct sl_scn_meta {
 	size_t ncovers;
 	char **needs;
 	size_t nneeds;
+	/* Runs with no other worker beside it: scenario{ exclusive = true }, or inferred
+	 * (exclusive_why "uses expect_weights") when the file calls expect_weights and does
+	 * not say exclusive = false. */
+	int exclusive;
+	const char *exclusive_why; /* static text: "declared" or "uses expect_weights" */
 };
 
 /* Reads only the scenario{} declaration (which must come first) and validates it against

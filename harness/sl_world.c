@@ -243,6 +243,11 @@ double sl_world_timeout(const struct sl_world *w)
 	return w->o.timeout_s;
 }
 
+unsigned sl_world_seed(const struct sl_world *w)
+{
+	return w->o.seed;
+}
+
 double sl_world_timer_b(const struct sl_world *w)
 {
 	return 64 * w->t1_s;

@@ -40,6 +40,9 @@ int sl_world_meta(struct sl_world *w, const char *id, const char *file, const ch
 const char *sl_world_id(const struct sl_world *w);
 /* The wall-clock watchdog of the scenario, in seconds (--timeout). */
 double sl_world_timeout(const struct sl_world *w);
+/* The scenario's seed: the SUT's, the script's math.random and zone shuffles derive
+ * from it, so one seed replays a run. */
+unsigned sl_world_seed(const struct sl_world *w);
 
 int sl_world_zone_text(struct sl_world *w, const char *text, const char *origin,
 		       const char *file, int line, char *err, size_t errlen);

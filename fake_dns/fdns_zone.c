@@ -15,9 +15,27 @@
 #define TTL_UNSET UINT32_MAX
 #define ERR_TEXT_MAX 120
 
+/* A chained hash table of record or name entries: lookups stay O(1) in zones of tens of
+ * thousands of records (zone_farm), where a scan per query made a run quadratic. */
+struct zent {
+	uint64_t h;
+	uint32_t rr;           /* index in rr[] */
+	uint32_t off;          /* names: offset of the name in rr's owner (a suffix) */
+	uint32_t next;         /* next entry of the bucket, UINT32_MAX: none */
+};
+
+struct ztab {
+	struct zent *e;
+	size_t n, cap;
+	uint32_t *head, *tail; /* per bucket; tails keep zone order within a bucket */
+	size_t nb;
+};
+
 struct fdns_zone {
 	ldns_rr **rr;          /* zone order: RRset order on the wire comes from here */
 	size_t n, cap;
+	struct ztab byrr;      /* every record, keyed by owner and type */
+	struct ztab names;     /* every owner and every ancestor of one, once */
 	const ldns_rr *soa;    /* first IN SOA in rr, or synth */
 	ldns_rr *synth;        /* only when the zone has no SOA of its own */
 	int shuffle, additional;
@@ -73,12 +91,129 @@ static int name_under(const ldns_rdf *n, const ldns_rdf *anc)
 			  ldns_rdf_size(anc));
 }
 
+#define ZNONE UINT32_MAX
+
+static uint64_t name_hash(const uint8_t *d, size_t len, unsigned type)
+{
+	uint64_t h = 14695981039346656037ull ^ type;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint64_t)lc(d[i])) * 1099511628211ull;
+	return h;
+}
+
+static void ztab_free(struct ztab *t)
+{
+	free(t->e);
+	free(t->head);
+	free(t->tail);
+	memset(t, 0, sizeof(*t));
+}
+
+static void ztab_link(struct ztab *t, uint32_t i)
+{
+	size_t b = t->e[i].h & (t->nb - 1);
+	t->e[i].next = ZNONE;
+	if (t->tail[b] == ZNONE)
+		t->head[b] = i;
+	else
+		t->e[t->tail[b]].next = i;
+	t->tail[b] = i;
+}
+
+static int ztab_add(struct ztab *t, uint64_t h, size_t rr, size_t off)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct zent *e = realloc(t->e, cap * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		t->e = e;
+		t->cap = cap;
+	}
+	if (t->n >= t->nb) {
+		/* Rehash in entry order, so each bucket keeps zone order. */
+		size_t nb = t->nb ? t->nb * 4 : 64;
+		uint32_t *hd = malloc(nb * sizeof(*hd)), *tl = malloc(nb * sizeof(*tl));
+		if (!hd || !tl) {
+			free(hd);
+			free(tl);
+			return -ENOMEM;
+		}
+		memset(hd, 0xff, nb * sizeof(*hd));
+		memset(tl, 0xff, nb * sizeof(*tl));
+		free(t->head);
+		free(t->tail);
+		t->head = hd;
+		t->tail = tl;
+		t->nb = nb;
+		for (size_t i = 0; i < t->n; i++)
+			ztab_link(t, (uint32_t)i);
+	}
+	t->e[t->n] = (struct zent){ h, (uint32_t)rr, (uint32_t)off, ZNONE };
+	ztab_link(t, (uint32_t)t->n++);
+	return 0;
+}
+
+static uint32_t ztab_first(const struct ztab *t, uint64_t h)
+{
+	if (!t->nb)
+		return ZNONE;
+	uint32_t i = t->head[h & (t->nb - 1)];
+	while (i != ZNONE && t->e[i].h != h)
+		i = t->e[i].next;
+	return i;
+}
+
+static uint32_t ztab_next(const struct ztab *t, uint32_t i)
+{
+	uint64_t h = t->e[i].h;
+	for (i = t->e[i].next; i != ZNONE && t->e[i].h != h; i = t->e[i].next)
+		;
+	return i;
+}
+
+/* Indexes record i: by owner and type, and its owner with every ancestor, each once. */
+static int index_rr(struct fdns_zone *z, size_t i)
+{
+	const ldns_rdf *o = ldns_rr_owner(z->rr[i]);
+	const uint8_t *d = ldns_rdf_data(o);
+	size_t len = ldns_rdf_size(o);
+	int rc = ztab_add(&z->byrr, name_hash(d, len, ldns_rr_get_type(z->rr[i])), i, 0);
+	if (rc || ldns_rr_get_class(z->rr[i]) != LDNS_RR_CLASS_IN)
+		return rc;
+	for (size_t off = 0; off < len; off += (size_t)d[off] + 1) {
+		uint64_t h = name_hash(d + off, len - off, 0);
+		int known = 0;
+		for (uint32_t k = ztab_first(&z->names, h); k != ZNONE && !known;
+		     k = ztab_next(&z->names, k)) {
+			const ldns_rdf *ko = ldns_rr_owner(z->rr[z->names.e[k].rr]);
+			size_t koff = z->names.e[k].off;
+			known = ldns_rdf_size(ko) - koff == len - off &&
+				wire_eq(ldns_rdf_data(ko) + koff, d + off, len - off);
+		}
+		if (known)
+			break; /* its ancestors are in too */
+		if ((rc = ztab_add(&z->names, h, i, off)))
+			return rc;
+		if (d[off] == 0)
+			break;
+	}
+	return 0;
+}
+
+static void index_clear(struct fdns_zone *z)
+{
+	ztab_free(&z->byrr);
+	ztab_free(&z->names);
+}
+
 int fdns_zone_rrset(const struct fdns_zone *z, const ldns_rdf *name, ldns_rr_type type,
 		    const ldns_rdf *owner, ldns_rr_list *out)
 {
 	int n = 0;
-	for (size_t i = 0; i < z->n; i++) {
-		const ldns_rr *rr = z->rr[i];
+	uint64_t h = name_hash(ldns_rdf_data(name), ldns_rdf_size(name), type);
+	for (uint32_t k = ztab_first(&z->byrr, h); k != ZNONE; k = ztab_next(&z->byrr, k)) {
+		const ldns_rr *rr = z->rr[z->byrr.e[k].rr];
 		if (ldns_rr_get_type(rr) != type || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
 		    !name_eq(ldns_rr_owner(rr), name))
 			continue;
@@ -102,9 +237,9 @@ int fdns_zone_rrset(const struct fdns_zone *z, const ldns_rdf *name, ldns_rr_typ
 
 int fdns_zone_name_exists(const struct fdns_zone *z, const ldns_rdf *name)
 {
-	for (size_t i = 0; i < z->n; i++)
-		if (ldns_rr_get_class(z->rr[i]) == LDNS_RR_CLASS_IN &&
-		    name_under(ldns_rr_owner(z->rr[i]), name))
+	uint64_t h = name_hash(ldns_rdf_data(name), ldns_rdf_size(name), 0);
+	for (uint32_t k = ztab_first(&z->names, h); k != ZNONE; k = ztab_next(&z->names, k))
+		if (name_under(ldns_rr_owner(z->rr[z->names.e[k].rr]), name))
 			return 1;
 	return 0;
 }
@@ -203,6 +338,7 @@ void fdns_zone_free(struct fdns_zone *z)
 	for (size_t i = 0; i < z->n; i++)
 		ldns_rr_free(z->rr[i]);
 	free(z->rr);
+	index_clear(z);
 	ldns_rr_free(z->synth);
 	fdns_rules_free(z->rules);
 	while (z->staged) {
@@ -289,8 +425,10 @@ size_t fdns_staged_count(const struct fdns_staged *h)
 
 static int is_dup(const struct fdns_zone *z, const ldns_rr *rr)
 {
-	for (size_t i = 0; i < z->n; i++) {
-		const ldns_rr *o = z->rr[i];
+	const ldns_rdf *own = ldns_rr_owner(rr);
+	uint64_t h = name_hash(ldns_rdf_data(own), ldns_rdf_size(own), ldns_rr_get_type(rr));
+	for (uint32_t k = ztab_first(&z->byrr, h); k != ZNONE; k = ztab_next(&z->byrr, k)) {
+		const ldns_rr *o = z->rr[z->byrr.e[k].rr];
 		if (ldns_rr_get_type(o) == ldns_rr_get_type(rr) &&
 		    ldns_rr_get_class(o) == ldns_rr_get_class(rr) &&
 		    name_eq(ldns_rr_owner(o), ldns_rr_owner(rr)) && ldns_rr_compare(o, rr) == 0)
@@ -314,15 +452,18 @@ static int commit(struct fdns_zone *z, ldns_rr_list *batch)
 		z->rr = v;
 		z->cap = cap;
 	}
+	int rc = 0;
 	for (size_t i = 0; i < add; i++) {
 		ldns_rr *rr = ldns_rr_list_rr(batch, i);
-		if (is_dup(z, rr))
+		if (rc || is_dup(z, rr)) {
 			ldns_rr_free(rr);
-		else
-			z->rr[z->n++] = rr;
+			continue;
+		}
+		z->rr[z->n++] = rr;
+		rc = index_rr(z, z->n - 1);
 	}
 	ldns_rr_list_set_rr_count(batch, 0);
-	return rebuild_soa(z);
+	return rc ? rc : rebuild_soa(z);
 }
 
 int fdns_zone_merge(struct fdns_zone *z, const struct fdns_zone *src, int replace)
@@ -354,6 +495,7 @@ int fdns_zone_merge(struct fdns_zone *z, const struct fdns_zone *src, int replac
 		for (size_t i = 0; i < z->n; i++)
 			ldns_rr_free(z->rr[i]);
 		z->n = 0;
+		index_clear(z);
 	}
 	rc = commit(z, batch);
 out:

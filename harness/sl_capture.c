@@ -293,10 +293,76 @@ static int want_off(const struct sl_fp *fp, const struct l4 *x, const void *arg)
 	return fp->has_off && !fp->tcp_flags && fp->off >= *rel && fp->off < *rel + x->len;
 }
 
+/* Datagram fingerprints by hash, in log order: a frame finds its candidates at once
+ * instead of walking the whole log (a zone_farm run has tens of thousands of each). */
+struct fp_ix {
+	size_t nb;
+	uint32_t *head;          /* per bucket: first entry + 1 */
+	uint32_t *next;          /* per entry: next entry of the bucket + 1 */
+	struct sl_fp **fp;
+};
+
+static void fp_ix_free(struct fp_ix *x)
+{
+	free(x->head);
+	free(x->next);
+	free(x->fp);
+}
+
+static int fp_ix_build(struct fp_ix *x, struct sl_evlog *log)
+{
+	size_t nev = sl_evlog_count(log), n = 0;
+	memset(x, 0, sizeof(*x));
+	x->nb = 64;
+	while (x->nb < nev * 2)
+		x->nb *= 2;
+	x->head = calloc(x->nb, sizeof(*x->head));
+	uint32_t *tail = calloc(x->nb, sizeof(*tail));
+	x->next = calloc(nev * 2 + 1, sizeof(*x->next));
+	x->fp = calloc(nev * 2 + 1, sizeof(*x->fp));
+	if (!x->head || !tail || !x->next || !x->fp) {
+		free(tail);
+		fp_ix_free(x);
+		return -ENOMEM;
+	}
+	for (size_t e = 0; e < nev; e++) {
+		struct sl_event *ev = sl_evlog_get(log, e);
+		for (int k = 0; k < 2; k++) {
+			struct sl_fp *fp = &ev->fp[k];
+			if (!fp->proto || fp->has_off)
+				continue;
+			size_t b = (fp->hash ^ fp->len) & (x->nb - 1);
+			x->fp[n] = fp;
+			if (tail[b])
+				x->next[tail[b] - 1] = (uint32_t)n + 1;
+			else
+				x->head[b] = (uint32_t)n + 1;
+			tail[b] = (uint32_t)++n;
+		}
+	}
+	free(tail);
+	return 0;
+}
+
+/* match_events() for a datagram (hash match), through the index. */
+static void match_hashed(const struct fp_ix *ix, const struct l4 *x, unsigned frame,
+			 uint64_t h)
+{
+	for (uint32_t n = ix->head[(h ^ x->len) & (ix->nb - 1)]; n; n = ix->next[n - 1]) {
+		struct sl_fp *fp = ix->fp[n - 1];
+		if (same_ends(fp, x) && want_hash(fp, x, &h)) {
+			fp->frame = frame;
+			return;
+		}
+	}
+}
+
 void sl_capture_match(struct sl_capture *c, struct sl_evlog *log)
 {
 	struct flow *fl = NULL;
 	size_t nfl = 0;
+	struct fp_ix ix;
+	int indexed = fp_ix_build(&ix, log) == 0;
 	for (size_t i = 0; i < c->n; i++) {
 		struct l4 x;
 		unsigned frame = (unsigned)i + 1;
@@ -305,7 +371,10 @@ void sl_capture_match(struct sl_capture *c, struct sl_evlog *log)
 		if (x.proto == 17) {
 			/* Retransmissions carry the same bytes and were logged in capture order. */
 			uint64_t h = sl_fp_hash(x.pl, x.len);
-			match_events(log, &x, frame, 0, want_hash, &h);
+			if (indexed)
+				match_hashed(&ix, &x, frame, h);
+			else
+				match_events(log, &x, frame, 0, want_hash, &h);
 		} else if (x.proto == 1 || x.proto == 58) {
 			unsigned char m[1500];
 			size_t n = x.len < sizeof(m) ? x.len : sizeof(m);
@@ -313,7 +382,10 @@ void sl_capture_match(struct sl_capture *c, struct sl_evlog *log)
 			m[2] = m[3] = 0;
 			uint64_t h = sl_fp_hash(m, n);
 			x.len = n;
-			match_events(log, &x, frame, 0, want_hash, &h);
+			if (indexed)
+				match_hashed(&ix, &x, frame, h);
+			else
+				match_events(log, &x, frame, 0, want_hash, &h);
 		} else if (x.flags & 0x02) {            /* SYN: a direction starts */
 			struct flow *f = flow_find(fl, nfl, &x);
 			if (!f) {
@@ -336,6 +408,8 @@ void sl_capture_match(struct sl_capture *c, struct sl_evlog *log)
 			match_events(log, &x, frame, 1, want_off, &rel);
 		}
 	}
+	if (indexed)
+		fp_ix_free(&ix);
 	free(fl);
 }
 

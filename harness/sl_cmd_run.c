@@ -51,7 +51,8 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Collects *.lua under path (a file or a directory; lib/ folders hold helpers). */
+/* Collects *.lua under path (a file or a directory; lib/ folders hold helpers, scale/
+ * folders bench-sized scenarios run only when named). */
 static int collect(const char *path, struct list *out, int top)
 {
 	struct stat st;
@@ -68,7 +69,8 @@ static int collect(const char *path, struct list *out, int top)
 	if (!S_ISDIR(st.st_mode))
 		return 0;
 	const char *base = strrchr(path, '/');
-	if (!top && !strcmp(base ? base + 1 : path, "lib"))
+	if (!top && (!strcmp(base ? base + 1 : path, "lib") ||
+		     !strcmp(base ? base + 1 : path, "scale")))
 		return 0;
 	DIR *d = opendir(path);
 	if (!d) {

@@ -417,6 +417,7 @@ static void open_sandbox(lua_State *L, struct ctx *c)
 	sl_lua_open_check(L, c);
 	sl_lua_open_time(L, c);
 	sl_lua_open_lib(L, c);
+	sl_lua_open_farm(L, c);
 	/* Calls too: a few slow C calls (huge string.rep under pcall) may run for long
 	 * between two count hooks. */
 	lua_sethook(L, insn_hook, LUA_MASKCOUNT | LUA_MASKCALL, INSN_STEP);

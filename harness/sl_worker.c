@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -149,6 +150,10 @@ out:
 			json_object_set_new(r, "id", json_string(id));
 		}
 		json_object_set_new(r, "wall_s", json_real((double)(sl_now_us() - t0) / 1e6));
+		/* The worker's peak memory: what a scale scenario costs (bench/scale.sh). */
+		struct rusage ru;
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			json_object_set_new(r, "worker_rss_kb", json_integer(ru.ru_maxrss));
 		json_dump_file(r, result, JSON_COMPACT);
 	}
 	json_decref(r);

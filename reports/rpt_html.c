@@ -7,6 +7,8 @@
 #include "rpt.h"
 #include "rpt_int.h"
 
+#define HTML_MAX_EVENTS 5000
+
 static const char css[] =
 	"body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;"
 	"color:#263238;background:#fafafa}\n"
@@ -385,8 +387,16 @@ static void scenario(FILE *f, const json_t *sc)
 	if (json_array_size(evs)) {
 		fprintf(f, "<details><summary>Event log (%zu events)</summary>\n"
 			   "<pre class=\"events\">", json_array_size(evs));
-		json_array_foreach(evs, i, x)
+		/* A scale scenario's log belongs in its file, not in the page. */
+		json_array_foreach(evs, i, x) {
+			if (i == HTML_MAX_EVENTS) {
+				fprintf(f, "\xe2\x80\xa6 %zu more in log/", json_array_size(evs) - i);
+				esc(f, id);
+				fputs(".log\n", f);
+				break;
+			}
 			event_line(f, x);
+		}
 		fputs("</pre></details>\n", f);
 	}
 	fputs("</section>\n", f);

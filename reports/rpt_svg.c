@@ -13,6 +13,9 @@
 #define GUTTER    150 /* x of the first column */
 #define MARGIN_R  200 /* room for the failed-check marks */
 #define GAP_S     1.0 /* a quiet stretch longer than this gets its own row */
+/* A ladder of a scale scenario's tens of thousands of packets helps nobody and costs a
+ * quadratic retransmission test: it stops here (the corpus's largest has ~1000). */
+#define LADDER_MAX_EVENTS 2000
 
 enum { COL_DNS, COL_SUT };
 
@@ -222,6 +225,15 @@ static size_t rows(struct cols *c, const json_t *evs, struct row *r, size_t cap)
 	double last = 0;
 	int any = 0;
 	json_array_foreach(evs, i, e) {
+		if (i == LADDER_MAX_EVENTS) {
+			if (n < cap) {
+				r[n] = (struct row){ .kind = ROW_GAP, .t = 0 };
+				snprintf(r[n].label, sizeof(r[n].label), "%zu more events: see the "
+					 "pcap and the event log", json_array_size(evs) - i);
+				n++;
+			}
+			break;
+		}
 		const char *k = rpt_str(e, "kind");
 		double t = json_number_value(json_object_get(e, "t"));
 		struct row w = { .kind = ROW_ARROW, .t = t, .ev = e };

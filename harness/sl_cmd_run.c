@@ -133,10 +133,11 @@ void sl_cmd_run_usage(FILE *f)
 		"                 adapter .so\n"
 		"  -j N           N scenario workers at once (default: the online CPUs); reports\n"
 		"                 keep the run's order. Exclusive scenarios (scenario{ exclusive =\n"
-		"                 true }, or any using expect_weights) run alone\n"
+		"                 true }, or any using expect_weights or expect_gap) run alone\n"
 		"  --rate R       the SUT's clock runs R times faster than real time (default 100);\n"
-		"                 an exclusive scenario on a loaded machine (load average above the\n"
-		"                 CPUs) gets R * CPUs / load, and its result says so\n"
+		"                 an exclusive scenario (but for expect_gap's) on a loaded machine\n"
+		"                 (load average above the CPUs) gets R * CPUs / load (at least\n"
+		"                 R / 4), and its result says so\n"
 		"  --no-rate-adapt  keep R for exclusive scenarios whatever the load\n"
 		"  --timeout S    wall-clock watchdog per scenario in seconds (default 20)\n"
 		"  --max-sut-time S  SUT seconds a transaction may stay open, beyond the\n"
@@ -445,6 +446,10 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 				.seed = repeat_seed((unsigned)ro.seed, (int)r), .repeat = (int)r,
 				.exclusive = !errs[i] && meta[i].exclusive,
 				.why = errs[i] ? NULL : meta[i].exclusive_why,
+				/* A timing window is wall-time jitter times the rate: a lower
+				 * rate would not widen it, only slow the scenario down. */
+				.adapt = !errs[i] && meta[i].exclusive &&
+					 strcmp(meta[i].exclusive_why, "uses expect_gap"),
 				.cost = (double)cost[u] / 1000, .error = errs[i],
 			};
 		}

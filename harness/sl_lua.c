@@ -307,10 +307,13 @@ static int l_scenario(lua_State *L)
 	c->declared = 1;
 	if (c->mode == MODE_META) {
 		struct sl_scn_meta *m = c->meta;
-		/* Statistical checks judge many transactions' timing-free outcome, but a starved
-		 * SUT times out and retries: they run alone unless the file says otherwise. */
+		/* A starved SUT fires its timers late and retries: a timing window (expect_gap)
+		 * is missed by tens of ms of wall time, a statistical check (expect_weights) over
+		 * many transactions sees time-outs. Both run alone unless the file says not. */
 		if (excl < 0 && c->src && strstr(c->src, "expect_weights"))
 			m->exclusive = 1, m->exclusive_why = "uses expect_weights";
+		else if (excl < 0 && c->src && strstr(c->src, "expect_gap"))
+			m->exclusive = 1, m->exclusive_why = "uses expect_gap";
 		else if (excl > 0)
 			m->exclusive = 1, m->exclusive_why = "declared";
 		m->id = strdup(id);

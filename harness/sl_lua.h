@@ -16,10 +16,10 @@ struct sl_scn_meta {
 	char **needs;
 	size_t nneeds;
 	/* Runs with no other worker beside it: scenario{ exclusive = true }, or inferred
-	 * (exclusive_why "uses expect_weights") when the file calls expect_weights and does
-	 * not say exclusive = false. */
+	 * (exclusive_why "uses expect_weights" / "uses expect_gap") when the file calls
+	 * one of those and does not say exclusive = false. */
 	int exclusive;
-	const char *exclusive_why; /* static text: "declared" or "uses expect_weights" */
+	const char *exclusive_why; /* static text: "declared", "uses expect_..." */
 };
 
 /* Reads only the scenario{} declaration (which must come first) and validates it against

@@ -34,7 +34,12 @@ double sl_sched_rate(double rate, double load, int cpus)
 {
 	if (cpus < 1 || load <= cpus)
 		return rate;
-	double r = (double)(long)(rate * cpus / load);
+	/* At most 4 times slower: past that the scenario costs more wall time than the
+	 * margin buys (a heavily loaded machine would take the rate to a crawl). */
+	double r = rate * cpus / load;
+	if (r < rate / 4)
+		r = rate / 4;
+	r = (double)(long)r;
 	return r < 1 ? 1 : r;
 }
 
@@ -90,7 +95,7 @@ static void start(struct state *s, size_t j)
 	int cpus = sl_sched_cpus();
 	if (job->exclusive) {
 		load = sl_sched_load();
-		if (s->o->adapt_rate)
+		if (s->o->adapt_rate && job->adapt)
 			wo.rate = sl_sched_rate(wo.rate, load, cpus);
 	}
 	struct sl_worker *w = NULL;

@@ -21,6 +21,7 @@ struct sl_job {
 	int repeat;               /* 1-based repetition number */
 	int exclusive;            /* scenario{ exclusive = true }: runs alone */
 	const char *why;          /* why it is exclusive ("declared", "uses expect_weights") */
+	int adapt;                /* exclusive: may run at a lower rate on a loaded machine */
 	double cost;              /* recorded wall seconds: longer jobs start first */
 	const char *error;        /* set: not run, the result is an error with this reason */
 };
@@ -29,9 +30,9 @@ struct sl_sched_opts {
 	size_t jobs;                       /* workers at once (>= 1) */
 	const struct sl_worker_opts *wo;   /* seed and rate are set per job */
 	const struct sl_catalogue *cat;
-	/* Exclusive jobs: when the machine is loaded (1-minute load average above the
-	 * online CPUs), the rate is divided by load / CPUs, so a statistical scenario keeps
-	 * its timing margins. 0 keeps the rate. */
+	/* Exclusive jobs with adapt: when the machine is loaded (1-minute load average above
+	 * the online CPUs), the rate is divided by load / CPUs, so a statistical scenario's
+	 * SUT timers (T1 is 5 ms of wall time at rate 100) keep their margins. 0 keeps it. */
 	int adapt_rate;
 	/* Called once per job, in completion order, with n = how many have ended so far. */
 	void (*on_done)(void *arg, size_t job, const json_t *res, size_t n);
@@ -48,8 +49,8 @@ int sl_sched_run(const struct sl_sched_opts *o, const struct sl_job *jobs, size_
 double sl_sched_load(void);
 int sl_sched_cpus(void);
 
-/* Rate for an exclusive scenario at this load: rate * cpus / load when load > cpus,
- * never below 1; else rate. */
+/* Rate for an exclusive scenario at this load: rate * cpus / load when load > cpus, but
+ * never below rate / 4 nor 1, in whole numbers; else rate. */
 double sl_sched_rate(double rate, double load, int cpus);
 
 #endif

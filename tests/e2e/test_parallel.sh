@@ -107,6 +107,10 @@ check "report.html says so" grep -q "ran alone (declared) at rate 1 (load $LOAD.
 SIPLOC_LOADAVG=$LOAD expect_exit 0 "--no-rate-adapt" \
   "$SIPLOC" run -q --no-rate-adapt --rate 4 --sut "$QUICK" --out "$E2E_TMP/noadapt" "$E2E_TMP/slow/slow-x.lua"
 check "--no-rate-adapt keeps rate 4" jq -e '.scenarios[0] | (.schedule.lowered | not) and .clock.rate == 4' "$E2E_TMP/noadapt/results.json"
+SIPLOC_LOADAVG=$LOAD expect_exit 0 "a timing-window scenario on the loaded machine" \
+  "$SIPLOC" run -q --out "$E2E_TMP/gap" scenarios/rfc3263/4.3-failure/fo-timeout-timer-b.lua
+check "it runs alone but keeps its rate (a lower rate cannot widen a window)" jq -e \
+  '.scenarios[0] | .schedule.why == "uses expect_gap" and .schedule.alone and (.schedule.lowered | not) and .clock.rate == 100' "$E2E_TMP/gap/results.json"
 SIPLOC_LOADAVG=$CPUS "$SIPLOC" run -q --rate 4 --sut "$QUICK" --out "$E2E_TMP/idle" "$E2E_TMP/slow/slow-x.lua" >/dev/null 2>&1
 check "a machine loaded up to its CPUs keeps the rate" jq -e '.scenarios[0] | (.schedule.lowered | not) and .clock.rate == 4' "$E2E_TMP/idle/results.json"
 

@@ -141,7 +141,8 @@ static void test_exclusive_rate_under_load(void **state)
 	assert_true(sl_sched_rate(100, 2.0, 2) == 100);  /* exactly busy */
 	assert_true(sl_sched_rate(100, 8.0, 2) == 25);
 	assert_true(sl_sched_rate(100, 6.0, 2) == 33);   /* whole rates */
-	assert_true(sl_sched_rate(4, 100.0, 2) == 1);    /* never below 1 */
+	assert_true(sl_sched_rate(100, 20.0, 2) == 25);  /* at most 4 times slower */
+	assert_true(sl_sched_rate(2, 100.0, 2) == 1);    /* never below 1 */
 	setenv("SIPLOC_LOADAVG", "3.25", 1);
 	assert_true(sl_sched_load() == 3.25);
 	unsetenv("SIPLOC_LOADAVG");

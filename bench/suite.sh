@@ -14,7 +14,9 @@ trap 'rm -rf "$T"' EXIT
 for r in $(seq "$RUNS"); do
   for j in "${JS[@]}"; do
     "$BUILD/siploc" run -q -j "$j" --out "$T/j$j-$r" >"$T/j$j-$r.log" 2>&1 ||
-      { echo "-j$j run $r failed:"; tail -5 "$T/j$j-$r.log"; exit 1; }
+      { echo "-j$j run $r: a scenario failed (load $(cut -d' ' -f1 /proc/loadavg)):"
+        jq -r '.scenarios[] | select(.verdict != "pass") | "  \(.id): \(.reason)\([.checks[] | select(.verdict == "fail") | .check + ": " + .detail] | join("; "))"' \
+          "$T/j$j-$r/results.json" || exit 1; }
     jq -r --arg j "$j" '[$j, .timing.wall_s, .timing.sut_s, .timing.compression] | @tsv' \
       "$T/j$j-$r/results.json" >>"$T/all.tsv"
   done
@@ -23,8 +25,11 @@ echo "corpus: $(jq '.scenarios | length' "$T/j${JS[0]}-1/results.json") scenario
 printf '%-4s %12s %12s %12s %14s %9s\n' -j "wall s (med)" "wall s (min)" "SUT s" compression speed-up
 base=""
 for j in "${JS[@]}"; do
-  read -r med min sut comp < <(awk -F'\t' -v j="$j" '$1 == j { w[++n] = $2; s += $3 }
-    END { asort(w); printf "%.2f %.2f %.1f %.0f\n", w[int((n + 1) / 2)], w[1], s / n, (s / n) / w[int((n + 1) / 2)] }' "$T/all.tsv")
+  # median and minimum wall time, mean SUT time (mawk has no sort of its own)
+  read -r med min < <(awk -F'\t' -v j="$j" '$1 == j { print $2 }' "$T/all.tsv" | sort -g |
+    awk '{ w[++n] = $1 } END { printf "%.2f %.2f\n", w[int((n + 1) / 2)], w[1] }')
+  read -r sut comp < <(awk -F'\t' -v j="$j" -v m="$med" '$1 == j { s += $3; n++ }
+    END { printf "%.1f %.0f\n", s / n, s / n / m }' "$T/all.tsv")
   [ -z "$base" ] && base=$med
   printf '%-4s %12s %12s %12s %13sx %8.2fx\n' "$j" "$med" "$min" "$sut" "$comp" \
     "$(awk -v b="$base" -v m="$med" 'BEGIN { print b / m }')"

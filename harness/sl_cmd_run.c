@@ -480,7 +480,10 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 			      mono_us() };
 	rpt_console_progress(stdout, cs.done, njobs, 0, con);
 	struct sl_sched_opts so = { (size_t)ro.jobs, &wo, cat, ro.adapt, on_done, &cs };
-	sl_sched_run(&so, jobs, njobs, results);
+	if (sl_sched_run(&so, jobs, njobs, results) < 0) {
+		fprintf(stderr, "siploc run: out of memory scheduling %zu jobs\n", njobs);
+		input_error = 1;
+	}
 	double wall = (double)(mono_us() - cs.t0_us) / 1e6;
 	json_decref(cs.done);
 	for (size_t j = 0; j < njobs; j++) {

@@ -321,6 +321,76 @@ static json_t *timing(const json_t *run, double wall_s, long jobs)
 			 "jobs", (json_int_t)jobs);
 }
 
+/* One job per scenario and repetition, in the run's order (file order, each scenario's
+ * repetitions together): the order of every report. With --shard, only this shard's,
+ * and run gets "shard". *ids holds every unit's id (files->n * repeat of them). */
+static int make_jobs(const struct run_opts *ro, const struct list *files,
+		     const struct sl_scn_meta *meta, char *const *errs,
+		     const struct sl_costs *costs, json_t *run, struct sl_job **jobsp,
+		     char ***idsp, size_t *njobsp)
+{
+	size_t nunits = files->n * (size_t)ro->repeat, njobs = nunits;
+	struct sl_job *jobs = calloc(nunits, sizeof(*jobs));
+	char **ids = calloc(nunits, sizeof(*ids));
+	uint64_t *cost = calloc(nunits, sizeof(*cost));
+	unsigned *shard = calloc(nunits, sizeof(*shard));
+	int rc = jobs && ids && cost && shard ? 0 : -ENOMEM;
+	for (size_t i = 0; !rc && i < files->n; i++) {
+		char base[256];
+		if (errs[i]) {
+			const char *b = strrchr(files->v[i], '/');
+			snprintf(base, sizeof(base), "%s", b ? b + 1 : files->v[i]);
+		} else {
+			snprintf(base, sizeof(base), "%s", meta[i].id);
+		}
+		for (long r = 1; !rc && r <= ro->repeat; r++) {
+			size_t u = i * (size_t)ro->repeat + (size_t)(r - 1);
+			char id[300];
+			if (r == 1)
+				snprintf(id, sizeof(id), "%s", base);
+			else
+				snprintf(id, sizeof(id), "%s#%ld", base, r);
+			if (!(ids[u] = strdup(id)))
+				rc = -ENOMEM;
+			cost[u] = sl_costs_ms(costs, errs[i] ? files->v[i] : meta[i].id);
+			jobs[u] = (struct sl_job){
+				.path = files->v[i], .id = ids[u],
+				.seed = repeat_seed((unsigned)ro->seed, (int)r), .repeat = (int)r,
+				.exclusive = !errs[i] && meta[i].exclusive,
+				.why = errs[i] ? NULL : meta[i].exclusive_why,
+				/* A timing window is wall-time jitter times the rate: a lower
+				 * rate would not widen it, only slow the scenario down. */
+				.adapt = !errs[i] && meta[i].exclusive &&
+					 strcmp(meta[i].exclusive_why, "uses expect_gap"),
+				.cost = (double)cost[u] / 1000, .error = errs[i],
+			};
+		}
+	}
+	if (!rc && ro->shard_n) {
+		uint64_t plan = 0;
+		rc = sl_shard_assign((const char *const *)ids, cost, nunits, ro->shard_n, shard,
+				     &plan);
+		njobs = 0;
+		for (size_t u = 0; !rc && u < nunits; u++)
+			if (shard[u] == ro->shard_k - 1)
+				jobs[njobs++] = jobs[u];
+		char digest[32];
+		snprintf(digest, sizeof(digest), "%016llx", (unsigned long long)plan);
+		json_object_set_new(run, "shard", json_pack("{s:i, s:i, s:I, s:I, s:s}", "index",
+			(int)ro->shard_k, "count", (int)ro->shard_n, "total", (json_int_t)nunits,
+			"scenarios", (json_int_t)njobs, "plan", digest));
+		if (!ro->quiet)
+			printf("shard %u/%u: %zu of %zu scenario runs\n", ro->shard_k, ro->shard_n,
+			       njobs, nunits);
+	}
+	free(cost);
+	free(shard);
+	*jobsp = jobs;
+	*idsp = ids;
+	*njobsp = njobs;
+	return rc;
+}
+
 int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 {
 	struct run_opts ro = { .sut = "ref", .out = "out", .rate = 100, .timeout = 20,
@@ -417,62 +487,11 @@ int sl_cmd_run(const struct sl_paths *p, int argc, char **argv)
 			}
 		}
 	}
-	/* One job per scenario and repetition, in the run's order (file order, each
-	 * scenario's repetitions together): the order of every report. */
-	size_t nunits = files.n * (size_t)ro.repeat;
-	jobs = calloc(nunits, sizeof(*jobs));
-	ids = calloc(nunits, sizeof(*ids));
-	uint64_t *cost = calloc(nunits, sizeof(*cost));
-	unsigned *shard = calloc(nunits, sizeof(*shard));
-	for (size_t i = 0; i < files.n; i++) {
-		char base[256];
-		if (errs[i]) {
-			const char *b = strrchr(files.v[i], '/');
-			snprintf(base, sizeof(base), "%s", b ? b + 1 : files.v[i]);
-		} else {
-			snprintf(base, sizeof(base), "%s", meta[i].id);
-		}
-		for (long r = 1; r <= ro.repeat; r++) {
-			size_t u = i * (size_t)ro.repeat + (size_t)(r - 1);
-			char id[300];
-			if (r == 1)
-				snprintf(id, sizeof(id), "%s", base);
-			else
-				snprintf(id, sizeof(id), "%s#%ld", base, r);
-			ids[u] = strdup(id);
-			cost[u] = sl_costs_ms(costs, errs[i] ? files.v[i] : meta[i].id);
-			jobs[u] = (struct sl_job){
-				.path = files.v[i], .id = ids[u],
-				.seed = repeat_seed((unsigned)ro.seed, (int)r), .repeat = (int)r,
-				.exclusive = !errs[i] && meta[i].exclusive,
-				.why = errs[i] ? NULL : meta[i].exclusive_why,
-				/* A timing window is wall-time jitter times the rate: a lower
-				 * rate would not widen it, only slow the scenario down. */
-				.adapt = !errs[i] && meta[i].exclusive &&
-					 strcmp(meta[i].exclusive_why, "uses expect_gap"),
-				.cost = (double)cost[u] / 1000, .error = errs[i],
-			};
-		}
+	if (make_jobs(&ro, &files, meta, errs, costs, run, &jobs, &ids, &njobs) < 0) {
+		fprintf(stderr, "siploc run: out of memory\n");
+		json_decref(run);
+		goto out;
 	}
-	njobs = nunits;
-	if (ro.shard_n) {
-		uint64_t plan = 0;
-		sl_shard_assign((const char *const *)ids, cost, nunits, ro.shard_n, shard, &plan);
-		njobs = 0;
-		for (size_t u = 0; u < nunits; u++)
-			if (shard[u] == ro.shard_k - 1)
-				jobs[njobs++] = jobs[u];
-		char digest[32];
-		snprintf(digest, sizeof(digest), "%016llx", (unsigned long long)plan);
-		json_object_set_new(run, "shard", json_pack("{s:i, s:i, s:I, s:I, s:s}", "index",
-			(int)ro.shard_k, "count", (int)ro.shard_n, "total", (json_int_t)nunits,
-			"scenarios", (json_int_t)njobs, "plan", digest));
-		if (!ro.quiet)
-			printf("shard %u/%u: %zu of %zu scenario runs\n", ro.shard_k, ro.shard_n,
-			       njobs, nunits);
-	}
-	free(cost);
-	free(shard);
 	json_object_set_new(run, "seed", json_integer((json_int_t)ro.seed));
 	json_object_set_new(run, "repeat", json_integer(ro.repeat));
 	results = calloc(njobs ? njobs : 1, sizeof(*results));

@@ -111,8 +111,8 @@ int sl_costs_load(struct sl_costs **cp, const char *path, char *err, size_t errl
 
 uint64_t sl_costs_ms(const struct sl_costs *c, const char *id)
 {
-	if (!c)
-		return DEFAULT_MS;
+	if (!c || !c->n)
+		return c ? c->median : DEFAULT_MS;
 	struct cost key = { (char *)id, 0 };
 	const struct cost *hit = bsearch(&key, c->v, c->n, sizeof(*c->v), by_id);
 	return hit ? hit->ms : c->median;

@@ -25,7 +25,7 @@ check "default -j is the online CPUs ($CPUS)" jq -e --argjson n "$CPUS" '.timing
 # log's DNS and SIP lines, without times, ports and frame numbers, as sets (two events of
 # one instant may be logged in either order, and how many times a 2xx or an ACK is
 # retransmitted at T1 = 5 ms of wall time depends on the machine, in any two runs).
-scen() { jq -r '.scenarios[] | [.id, .file, .verdict, .seed, ([.checks[] | .check + "=" + .verdict + "[" + (.requirements | join(" ")) + "]"] | join(","))] | @tsv' "$1/results.json"; }
+scen() { jq -r '.scenarios[] | [.id, .file, .verdict, .seed, ([.checks[] | .check + "=" + .verdict] | join(","))] | @tsv' "$1/results.json"; }
 # (verdicts only: which scenarios an invariant speaks for depends on what it saw happen,
 # a retransmission or not, which timing decides in any two runs)
 reqs() { jq -r '.requirements | to_entries[] | [.key, .value.verdict] | @tsv' "$1/results.json"; }
@@ -42,7 +42,7 @@ same() { # description command
   if [ -s "$E2E_TMP/a" ] && cmp -s "$E2E_TMP/a" "$E2E_TMP/b"; then ok "-j1 = -j$CPUS: $d"; else
     bad "-j1 and -j$CPUS differ: $d"; diff "$E2E_TMP/a" "$E2E_TMP/b" | head -5 | sed 's/^/       | /'; fi
 }
-same "scenario order, verdicts, seeds, checks" scen
+same "scenario order, verdicts, seeds, checks (an invariant's requirements are what it saw)" scen
 same "requirement matrix" reqs
 same "events of every scenario" evs
 same "a non-empty pcap per scenario" pkts
@@ -225,8 +225,9 @@ check "every shard records the split" jq -se '[.[].shard | "\(.index)/\(.count) 
 check "the split is balanced by cost: no shard holds more than half the corpus" jq -se \
   '[.[].scenarios | length] | max <= (add / 2)' "$E2E_TMP"/sh[123]/results.json
 # Again, with the paths in another order: the same scenarios.
-expect_exit 0 "shard 2/3 again, paths given in another order" "$SIPLOC" run -q --shard 2/3 --out "$E2E_TMP/sh2b" \
-  scenarios/rfc3263/dns scenarios/rfc3263/4.3-failure scenarios/rfc3263/4.2-address scenarios/rfc3263/4.1-transport scenarios/rfc3263/4-transaction
+# (only the split is judged here, not the verdicts)
+"$SIPLOC" run -q --shard 2/3 --out "$E2E_TMP/sh2b" scenarios/rfc3263/dns scenarios/rfc3263/4.3-failure \
+  scenarios/rfc3263/4.2-address scenarios/rfc3263/4.1-transport scenarios/rfc3263/4-transaction >/dev/null 2>&1
 check "the same shard again holds the same scenarios" sh -c \
   "[ \"\$(jq -c '[.scenarios[].id] | sort' '$E2E_TMP/sh2/results.json')\" = \"\$(jq -c '[.scenarios[].id] | sort' '$E2E_TMP/sh2b/results.json')\" ]"
 echo "  ($SECONDS s)"

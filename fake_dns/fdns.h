@@ -41,6 +41,11 @@ const struct ldns_struct_rr *fdns_zone_record(const struct fdns_zone *z, size_t 
  * additional: answers to SRV queries carry the targets' A/AAAA in the additional section. */
 void fdns_zone_set_shuffle(struct fdns_zone *z, int on, uint64_t seed);
 void fdns_zone_set_additional(struct fdns_zone *z, int on);
+/* chase (on by default): a CNAME chain is followed inside the answer. Off: the answer
+ * holds the first CNAME alone, as an authoritative server sends for a target outside its
+ * zones, so the client must ask for the target itself (RFC 1034 4.3.2 and 5.3.3). */
+void fdns_zone_set_chase(struct fdns_zone *z, int on);
+int fdns_zone_chase(const struct fdns_zone *z);
 
 /* Copies src's records into z (replace: z's records are dropped first). All or nothing. */
 int fdns_zone_merge(struct fdns_zone *z, const struct fdns_zone *src, int replace);

@@ -151,8 +151,9 @@ static int resolve(struct fdns_zone *z, const ldns_pkt *q, ldns_pkt *r)
 				rc = n;
 				break;
 			}
-			/* At the hop limit the last CNAME goes out unfollowed: a loop ends visibly. */
-			if (n > 0 && hop == MAX_CNAME_HOPS)
+			/* At the hop limit the last CNAME goes out unfollowed: a loop ends visibly.
+			 * Unchased, the first goes out alone: the target is the client's to ask. */
+			if (n > 0 && (hop == MAX_CNAME_HOPS || !fdns_zone_chase(z)))
 				break;
 			if (n > 0) {
 				name = ldns_rr_rdf(ldns_rr_list_rr(an, first), 0);

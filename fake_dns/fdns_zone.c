@@ -21,6 +21,7 @@ struct fdns_zone {
 	const ldns_rr *soa;    /* first IN SOA in rr, or synth */
 	ldns_rr *synth;        /* only when the zone has no SOA of its own */
 	int shuffle, additional;
+	int no_chase;             /* zero by default: CNAMEs are chased */
 	uint64_t rng;          /* splitmix64 state of the shuffle */
 	struct fdns_rules *rules;
 	struct fdns_staged *staged;
@@ -228,6 +229,16 @@ void fdns_zone_set_shuffle(struct fdns_zone *z, int on, uint64_t seed)
 void fdns_zone_set_additional(struct fdns_zone *z, int on)
 {
 	z->additional = on;
+}
+
+void fdns_zone_set_chase(struct fdns_zone *z, int on)
+{
+	z->no_chase = !on;
+}
+
+int fdns_zone_chase(const struct fdns_zone *z)
+{
+	return !z->no_chase;
 }
 
 int fdns_zone_additional(const struct fdns_zone *z)

@@ -135,7 +135,8 @@ static uint64_t scenario_random(lua_State *L)
 static void zone_opts(lua_State *L, int idx, struct fdns_zone *z, int list)
 {
 	/* file= names the records, so it belongs in the first table only. */
-	static const char *const keys[] = { "origin", "shuffle", "additional", "file", NULL };
+	static const char *const keys[] = { "origin", "shuffle", "additional", "chase_cname",
+					    "file", NULL };
 	check_keys(L, idx, "zone", keys, list);
 	if (!list) {
 		lua_getfield(L, idx, "file");
@@ -153,6 +154,11 @@ static void zone_opts(lua_State *L, int idx, struct fdns_zone *z, int list)
 	lua_pop(L, 1);
 	if (has_add)
 		fdns_zone_set_additional(z, opt_bool(L, idx, "additional", "zone"));
+	lua_getfield(L, idx, "chase_cname");
+	int has_chase = !lua_isnil(L, -1);
+	lua_pop(L, 1);
+	if (has_chase)
+		fdns_zone_set_chase(z, opt_bool(L, idx, "chase_cname", "zone"));
 }
 
 static int l_zone(lua_State *L)

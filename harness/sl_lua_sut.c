@@ -17,6 +17,15 @@ static int l_send(lua_State *L)
 	if (strcmp(sl_world_role(w), "client"))
 		return sl_lua_fail(L, "send{}: the SUT is a %s here: it receives requests; send "
 			    "them with inject{}", sl_world_role(w));
+	lua_pushnil(L);
+	while (lua_next(L, 1)) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+		if (!k || (strcmp(k, "method") && strcmp(k, "uri") && strcmp(k, "body") &&
+			   strcmp(k, "cancel_after") && strcmp(k, "cancel_on")))
+			return sl_lua_fail(L, "send{}: unknown key '%s' (method, uri, body, "
+					   "cancel_after, cancel_on)", k ? k : "?");
+		lua_pop(L, 1);
+	}
 	const char *method = sl_lua_opt_str(L, 1, "method");
 	const char *uri = sl_lua_opt_str(L, 1, "uri");
 	if (!method)
@@ -28,6 +37,23 @@ static int l_send(lua_State *L)
 	lua_pop(L, 1);
 	if (body < 0 || body > 60000)
 		return sl_lua_fail(L, "send{}: body must be 0..60000 bytes");
+	struct sl_send_opts so = { .cancel_after_s = -1 };
+	lua_getfield(L, 1, "cancel_after");
+	if (!lua_isnil(L, -1)) {
+		if (!lua_isnumber(L, -1) || lua_tonumber(L, -1) < 0)
+			return sl_lua_fail(L, "send{}: cancel_after must be a number of SUT seconds >= 0");
+		so.cancel_after_s = lua_tonumber(L, -1);
+	}
+	lua_pop(L, 1);
+	lua_getfield(L, 1, "cancel_on");
+	if (!lua_isnil(L, -1)) {
+		if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 101 || lua_tointeger(L, -1) > 199)
+			return sl_lua_fail(L, "send{}: cancel_on must be a provisional code, 101..199");
+		so.cancel_on = (int)lua_tointeger(L, -1);
+	}
+	lua_pop(L, 1);
+	if ((so.cancel_after_s >= 0 || so.cancel_on) && strcmp(method ? method : "INVITE", "INVITE"))
+		return sl_lua_fail(L, "send{}: only an INVITE can be cancelled");
 	for (const char *p = method; *p; p++)
 		if (*p < 'A' || *p > 'Z')
 			return sl_lua_fail(L, "send{}: method '%s' must be upper-case letters", method);
@@ -35,7 +61,7 @@ static int l_send(lua_State *L)
 		return sl_lua_fail(L, "send{}: uri must not contain white space");
 	char err[1024];
 	int status = 0;
-	int rc = sl_world_send(w, method, uri, (size_t)body, &status, err, sizeof(err));
+	int rc = sl_world_send(w, method, uri, (size_t)body, &so, &status, err, sizeof(err));
 	if (rc < 0)
 		return sl_lua_world_error(L, rc, err);
 	lua_createtable(L, 0, 3);

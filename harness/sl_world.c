@@ -681,7 +681,7 @@ static int settle(struct sl_world *w, double sut_s, char *err, size_t errlen)
 }
 
 int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_t body_len,
-		  int *status, char *err, size_t errlen)
+		  const struct sl_send_opts *o, int *status, char *err, size_t errlen)
 {
 	int rc = sl_world_start(w, err, errlen);
 	if (rc < 0)
@@ -706,11 +706,49 @@ int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_
 	double cap = w->o.max_sut_s > 0 ? w->o.max_sut_s : 3600;
 	double t_req = sl_world_now(w) - w->advanced_s;
 	int over_cap = 0;
+	double cancel_after_s = o ? o->cancel_after_s : -1;
+	int cancel_on = o ? o->cancel_on : 0;
+	double t_cancel = cancel_after_s >= 0 ? sl_world_now(w) + cancel_after_s : -1;
+	size_t seen = sl_evlog_count(w->log); /* events before the request: not ours */
 	while (!w->pending_done && !w->sut_dead[0] && sl_now_us() < w->deadline_us &&
 	       !(over_cap = sl_world_now(w) - w->advanced_s - t_req > cap)) {
 		if ((rc = guard(w, err, errlen)) < 0)
 			return rc;
-		sl_loop_run_once(w->loop, 50);
+		int wait_ms = 50, fire = 0;
+		char why[64] = "";
+		for (; cancel_on && seen < sl_evlog_count(w->log); seen++) {
+			const struct sl_event *ev = sl_evlog_get(w->log, seen);
+			if (ev->kind == SL_EV_SIP_TX && ev->status == cancel_on && ev->cseq_method &&
+			    !strcmp(ev->cseq_method, "INVITE")) {
+				snprintf(why, sizeof(why), "cancel_on = %d: a peer sent it", cancel_on);
+				fire = 1;
+				break;
+			}
+		}
+		if (!fire && t_cancel >= 0) {
+			double left = t_cancel - sl_world_now(w);
+			if (left <= 0) {
+				snprintf(why, sizeof(why), "cancel_after = %g s", cancel_after_s);
+				fire = 1;
+			} else {
+				/* Wake in time: a 50 ms poll is 5 s of SUT time at rate 100. */
+				uint64_t us = sl_clock_wall_us(w->clk, left);
+				if (us / 1000 < (uint64_t)wait_ms)
+					wait_ms = (int)(us / 1000) + 1;
+			}
+		}
+		if (fire) {
+			char t[128];
+			snprintf(t, sizeof(t), "scenario: cancel request %u (%s)", id, why);
+			sl_world_note(w, t);
+			sl_sut_cancel(w->sut, id); /* a dead SUT is noticed by the loop */
+			t_cancel = -1;
+			cancel_on = 0;
+			continue;
+		}
+		if (cancel_on)
+			wait_ms = 2; /* the provisional is seen within a few ms of wall time */
+		sl_loop_run_once(w->loop, wait_ms);
 	}
 	if (!w->pending_done && over_cap && !w->sut_dead[0]) {
 		char tail[512];

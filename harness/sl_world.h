@@ -62,11 +62,19 @@ struct sl_peer *sl_world_tls_peer(struct sl_world *w, const char *spec,
  * run here (reason in err: not-run), or another -errno (error). */
 int sl_world_start(struct sl_world *w, char *err, size_t errlen);
 
+/* How a request sent by sl_world_send() is cancelled, if at all: after cancel_after_s SUT
+ * seconds (< 0: never), or as soon as a peer has sent a cancel_on response (a 1xx code,
+ * 0: never) to the INVITE; whichever comes first, once. */
+struct sl_send_opts {
+	double cancel_after_s;
+	int cancel_on;
+};
+
 /* Sends one request through the SUT and runs the world until it ends, then lets the
- * network settle. *status gets the SUT's outcome. Returns 0 or -errno (SUT died,
- * watchdog) with the reason in err. */
+ * network settle. o may be NULL (no cancel). *status gets the SUT's outcome. Returns 0 or
+ * -errno (SUT died, watchdog) with the reason in err. */
 int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_t body_len,
-		  int *status, char *err, size_t errlen);
+		  const struct sl_send_opts *o, int *status, char *err, size_t errlen);
 /* Jumps the SUT clock (only between transactions). */
 int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errlen);
 void sl_world_note(struct sl_world *w, const char *text);

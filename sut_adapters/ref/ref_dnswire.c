@@ -257,8 +257,9 @@ static int collect(const ldns_pkt *pkt, const char *name, struct ref_dns_answer 
 	if (a->n == 0) {
 		a->status = REF_DNS_NODATA;
 		a->ttl = negative_ttl(pkt);
-		/* The CNAME's own TTL bounds how long "ask the target" may be remembered. */
-		if (a->cname[0] && ttl < a->ttl)
+		/* A CNAME-only answer is the CNAME's data: its TTL (bounded by the SOA's when
+		 * the server sent one) says how long "ask the target" may be remembered. */
+		if (a->cname[0] && (a->ttl == 0 || ttl < a->ttl))
 			a->ttl = ttl;
 		if (a->cname[0])
 			snprintf(a->why, sizeof(a->why), "CNAME to %s, whose records are not in this "

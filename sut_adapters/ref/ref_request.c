@@ -404,6 +404,23 @@ fail:
 	return rc;
 }
 
+/* Seeded bug (cancel-reresolve, pjsip#917 / sofia-sip#279 for CANCEL): the URI is resolved
+ * again for the CANCEL, which goes to the new list's first element. */
+static void on_cancel_target(void *arg, int rc, const struct ref_target *t, const char *desc)
+{
+	struct ref_request *r = arg;
+	struct ref_resolver *res = r->mut_res;
+
+	(void)desc;
+	r->mut_res = NULL;
+	ref_resolver_free(res);
+	if (!r->txn)
+		return;
+	if (rc == 0)
+		ref_txn_redirect(r->txn, t);
+	ref_txn_cancel(r->txn);
+}
+
 int ref_request_cancel(struct ref_reqs *rs, unsigned id)
 {
 	struct ref_request *r = find(rs, id);
@@ -422,6 +439,11 @@ int ref_request_cancel(struct ref_reqs *rs, unsigned id)
 		r->res = NULL;
 		r->kick_status = SUT_E_CANCELLED;
 		ref_timer_start(rs->loop, &r->kick, 0);
+		return 0;
+	}
+	if (ref_mutant("cancel-reresolve") && !r->mut_res &&
+	    ref_resolver_new(&r->mut_res, &rs->resolve, &r->puri) == 0) {
+		ref_resolver_next(r->mut_res, on_cancel_target, r);
 		return 0;
 	}
 	return ref_txn_cancel(r->txn);

@@ -380,6 +380,20 @@ static void test_cname(void **state)
 	assert_int_equal(ldns_pkt_ancount(p), 9);
 	assert_int_equal(ldns_pkt_nscount(p), 0);
 	ldns_pkt_free(p);
+
+	/* unchased: the first CNAME alone, NOERROR, nothing else; the target on its own */
+	fdns_zone_set_chase(f->z, 0);
+	p = ask(f->z, "ALIAS2.example.test.", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	assert_rr(p, LDNS_SECTION_ANSWER, 0,
+		  "ALIAS2.example.test.\t300\tIN\tCNAME\tAlias.example.test.");
+	assert_int_equal(ldns_pkt_nscount(p), 0);
+	ldns_pkt_free(p);
+	p = ask(f->z, "Alias.example.test.", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	ldns_pkt_free(p);
+	fdns_zone_set_chase(f->z, 1);
 }
 
 static struct fdns_zone *big_srv_zone(void)

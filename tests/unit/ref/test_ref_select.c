@@ -307,6 +307,65 @@ static void test_srv_dot(void **state)
 	assert_false(ref_srv_is_dot(named, 1));
 }
 
+static struct ref_ip ip(const char *s)
+{
+	struct ref_ip a;
+
+	assert_int_equal(ref_ip_parse(s, &a), 0);
+	return a;
+}
+
+static void test_addr_order(void **state)
+{
+	struct ref_ip v[5];
+	char buf[64];
+	size_t n;
+
+	(void)state;
+	/* IPv6 first, each family in DNS order */
+	v[0] = ip("127.0.0.2");
+	v[1] = ip("fd00::2");
+	v[2] = ip("127.0.0.3");
+	v[3] = ip("fd00::3");
+	v[4] = ip("127.0.0.4");
+	n = ref_addr_order(v, 5, true);
+	assert_int_equal(n, 5);
+	ref_ip_str(&v[0], buf, sizeof(buf));
+	assert_string_equal(buf, "fd00::2");
+	ref_ip_str(&v[1], buf, sizeof(buf));
+	assert_string_equal(buf, "fd00::3");
+	ref_ip_str(&v[2], buf, sizeof(buf));
+	assert_string_equal(buf, "127.0.0.2");
+	ref_ip_str(&v[4], buf, sizeof(buf));
+	assert_string_equal(buf, "127.0.0.4");
+	/* without an IPv6 source the IPv6 addresses go */
+	v[0] = ip("fd00::2");
+	v[1] = ip("127.0.0.2");
+	v[2] = ip("fd00::3");
+	n = ref_addr_order(v, 3, false);
+	assert_int_equal(n, 1);
+	ref_ip_str(&v[0], buf, sizeof(buf));
+	assert_string_equal(buf, "127.0.0.2");
+	/* nothing in, nothing out */
+	assert_int_equal(ref_addr_order(v, 0, true), 0);
+}
+
+static void test_mtu_switch(void **state)
+{
+	(void)state;
+	/* RFC 3261 18.1.1: "larger than 1300 bytes": 1300 itself stays on UDP */
+	assert_int_equal(ref_tp_for_size(REF_TP_UDP, 1300, ALL_TP), REF_TP_UDP);
+	assert_int_equal(ref_tp_for_size(REF_TP_UDP, 1301, ALL_TP), REF_TP_TCP);
+	assert_int_equal(ref_tp_for_size(REF_TP_UDP, 60000, ALL_TP), REF_TP_TCP);
+	/* no TCP: UDP it is (the datagram may still be sent, fragmented) */
+	assert_int_equal(ref_tp_for_size(REF_TP_UDP, 2000, REF_TPM(REF_TP_UDP)), REF_TP_UDP);
+	assert_int_equal(ref_tp_for_size(REF_TP_UDP, 2000,
+					 REF_TPM(REF_TP_UDP) | REF_TPM(REF_TP_TLS)), REF_TP_UDP);
+	/* a stream transport is never changed */
+	assert_int_equal(ref_tp_for_size(REF_TP_TLS, 2000, ALL_TP), REF_TP_TLS);
+	assert_int_equal(ref_tp_for_size(REF_TP_TCP, 10, ALL_TP), REF_TP_TCP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +376,8 @@ int main(void)
 		cmocka_unit_test(test_naptr_filter),
 		cmocka_unit_test(test_naptr_sips),
 		cmocka_unit_test(test_naptr_sort),
+		cmocka_unit_test(test_addr_order),
+		cmocka_unit_test(test_mtu_switch),
 		cmocka_unit_test(test_srv_priority),
 		cmocka_unit_test(test_srv_weights),
 		cmocka_unit_test(test_srv_weight0),

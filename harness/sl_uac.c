@@ -48,6 +48,8 @@ struct utx {
 	char to_addr[SL_ADDRSTRLEN];
 	enum sl_uac_rtx rtx;
 	unsigned rtx_left;
+	char rtx_after[SL_ADDRSTRLEN];  /* "" or the peer address the retransmissions wait for */
+	char rtx_after_tp[8];
 	double interval_s;
 	int auto_ack, acked, done, invite;
 	uint64_t start_us, timeout_us;
@@ -292,12 +294,33 @@ static void stop_rtx(struct sl_uac *u, struct utx *t)
 	}
 }
 
+static void on_rtx(void *arg);
+
+/* A copy of t's request (forwarded: any branch) delivered at the peer rtx_after names. */
+static int reached_after(const struct utx *t, const struct sl_event *e)
+{
+	return e->kind == SL_EV_SIP_RX && e->method && !e->bounced && !e->text &&
+	       !strcmp(e->method, t->method) && e->call_id && !strcmp(e->call_id, t->call_id) &&
+	       e->cseq == t->cseq && e->server && !strcmp(e->server, t->rtx_after) &&
+	       e->transport && !strcmp(e->transport, t->rtx_after_tp);
+}
+
 /* Reads the log for t's responses: wherever they arrived, they carry t's branch. */
 static void scan(struct sl_uac *u, struct utx *t)
 {
 	size_t n = sl_evlog_count(u->log);
 	for (; t->scan_from < n; t->scan_from++) {
 		const struct sl_event *e = sl_evlog_get(u->log, t->scan_from);
+		if (t->rtx_after[0] && !t->done && reached_after(t, e)) {
+			char text[300];
+			snprintf(text, sizeof(text), "harness UAC %s: %s reached %s/%s: its "
+				 "retransmissions start now", t->ep->addr, t->method, t->rtx_after,
+				 t->rtx_after_tp);
+			t->rtx_after[0] = 0;
+			note(u, text);
+			sl_timer_start(u->loop, sl_clock_wall_us(u->clk, t->interval_s), on_rtx, t,
+				       &t->timer);
+		}
 		if (e->kind != SL_EV_SIP_RX || !e->status || e->method || !e->branch || e->bounced ||
 		    strcmp(e->branch, t->branch) || !e->cseq_method ||
 		    strcmp(e->cseq_method, t->method) || t->out.status)
@@ -381,7 +404,7 @@ static int start(struct sl_uac *u, struct utx *t)
 	t->scan_from = sl_evlog_count(u->log);
 	transmit(u, t, t->msg, t->len);
 	t->out.sent = 1;
-	if (t->rtx != SL_RTX_NONE && (t->rtx != SL_RTX_FIXED || t->rtx_left))
+	if (t->rtx != SL_RTX_NONE && (t->rtx != SL_RTX_FIXED || t->rtx_left) && !t->rtx_after[0])
 		sl_timer_start(u->loop, sl_clock_wall_us(u->clk, t->interval_s), on_rtx, t,
 			       &t->timer);
 	arm_poll(u);
@@ -421,6 +444,14 @@ int sl_uac_send(struct sl_uac *u, const struct sl_uac_req *r, unsigned *id, char
 	socklen_t tolen;
 	if (sl_addr_parse(r->to, &to, &tolen, tp, err, errlen) < 0)
 		return -EINVAL;
+	char after[SL_ADDRSTRLEN] = "", after_tp[8] = "";
+	if (r->rtx_after) {
+		struct sockaddr_storage as;
+		socklen_t alen;
+		if (sl_addr_parse(r->rtx_after, &as, &alen, after_tp, err, errlen) < 0)
+			return -EINVAL;
+		sl_addr_fmt((void *)&as, after, sizeof(after));
+	}
 	struct utx *t = new_tx(u, err, errlen);
 	if (!t)
 		return -ENOSPC;
@@ -463,6 +494,10 @@ int sl_uac_send(struct sl_uac *u, const struct sl_uac_req *r, unsigned *id, char
 	t->cseq = 1;
 	t->rtx = r->rtx;
 	t->rtx_left = r->rtx_count;
+	if (r->rtx_after && r->rtx != SL_RTX_NONE) {
+		memcpy(t->rtx_after, after, sizeof(t->rtx_after));
+		memcpy(t->rtx_after_tp, after_tp, sizeof(t->rtx_after_tp));
+	}
 	t->interval_s = r->rtx == SL_RTX_FIXED ? r->rtx_interval_s : u->t1_s;
 	t->auto_ack = r->auto_ack;
 	t->timeout_us = sl_clock_wall_us(u->clk, r->timeout_s > 0 ? r->timeout_s : 64 * u->t1_s);

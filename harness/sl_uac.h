@@ -2,7 +2,8 @@
  * is a stateless proxy or a server (scenario API inject{}). One UDP socket per source
  * address ("127.0.0.5:5070/udp"); requests built from the scenario's method, URI and Via
  * sent-by; retransmissions with RFC 3261 timers (A/E: T1 doubling, T2 cap for non-INVITE)
- * or at a fixed interval; the ACK of a non-2xx final sent by itself like a client
+ * or at a fixed interval, from the first send or from the moment a copy reached a given
+ * peer (so a schedule can follow what the SUT did, not wall-clock luck); the ACK of a non-2xx final sent by itself like a client
  * transaction (RFC 3261 17.1.1.3); CANCEL on request.
  * Promises: every datagram it sends or receives is logged (SIP_TX / SIP_RX, the UAC's
  * address as server, the SUT's as client, with its fingerprint); an outcome is read from
@@ -32,6 +33,9 @@ struct sl_uac_req {
 	enum sl_uac_rtx rtx;
 	unsigned rtx_count;         /* SL_RTX_FIXED: retransmissions after the first send */
 	double rtx_interval_s;      /* SL_RTX_FIXED: SUT seconds between sends */
+	const char *rtx_after;      /* "127.0.0.3:5060/udp" or NULL: retransmissions start
+				     * only once a copy of the request reached that peer (not
+				     * bounced), the first one interval after it was seen */
 	int gone;                   /* the source is unreachable right after the first send */
 	int auto_ack;               /* ACK a non-2xx final to INVITE (same branch) */
 	double timeout_s;           /* SUT seconds after which the transaction is given up */

@@ -95,6 +95,10 @@ static void push_result(lua_State *L, struct sl_world *w, struct sl_uac *u, unsi
 	lua_setfield(L, -2, "call_id");
 	lua_pushinteger(L, o.sent);
 	lua_setfield(L, -2, "sent");
+	char src[128];
+	sl_uac_source(u, id, src, sizeof(src));
+	lua_pushstring(L, src);
+	lua_setfield(L, -2, "source");
 	if (o.provisional) {
 		lua_pushinteger(L, o.provisional);
 		lua_setfield(L, -2, "provisional");
@@ -258,7 +262,9 @@ static int l_inject(lua_State *L)
 		return sl_lua_fail(L, "inject{}: uri must not contain white space or <>");
 	char to[96];
 	if (!r.to) {
-		snprintf(to, sizeof(to), "%s/udp", sl_world_sut_addr(w));
+		/* Where the SUT listens for the source's transport (5061 for TLS). */
+		const char *tp = strrchr(r.from, '/');
+		sl_world_sut_listen(w, tp ? tp + 1 : "udp", to, sizeof(to));
 		r.to = to;
 	}
 	char host[256];

@@ -64,6 +64,13 @@ struct sut_config {
 				 * (answer requests it receives, section 5) */
 	uint16_t listen_port;   /* where the SUT listens in every role: bind_addr:listen_port,
 				 * UDP (and TCP when it has TCP); 5060 */
+	/* Appended within ABI 1 as well (NULL/0 from a runner that predates them): the SUT's
+	 * own TLS identity, for the TLS connections it accepts in the stateless-proxy and
+	 * server roles; issued by the CA of tls_ca_file for bind_addr (an iPAddress entry)
+	 * and the zone's names of it. NULL when the scenario needs no TLS. */
+	const char *tls_cert_file; /* certificate, PEM */
+	const char *tls_key_file;  /* its private key, PEM */
+	uint16_t tls_listen_port;  /* TLS listens on bind_addr:tls_listen_port (5061) */
 };
 
 struct sut_request {

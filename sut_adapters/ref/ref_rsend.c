@@ -180,7 +180,7 @@ static void sentby_uri(const struct rs *r, struct ref_uri *u)
 	if (ref_mutant("sv-a-not-srv") && !u->host_is_ip && !u->port)
 		u->port = 5060; /* A of the name on the default port, no SRV */
 	u->has_transport = true;
-	u->sips = !strcmp(r->via.transport, "TLS");
+	u->sips = !strcmp(r->via.transport, "TLS") && !ref_mutant("sv-tls-as-tcp");
 	u->transport = !strcmp(r->via.transport, "UDP") ? REF_TP_UDP : REF_TP_TCP;
 }
 
@@ -253,7 +253,8 @@ static int via_tp(const char *transport, enum ref_tp *tp)
 	else if (!strcmp(transport, "TCP"))
 		*tp = REF_TP_TCP;
 	else if (!strcmp(transport, "TLS"))
-		*tp = REF_TP_TLS; /* RFC 3263 5: TLS over TCP */
+		/* RFC 3263 5: TLS over TCP (seeded bug: plain TCP, as "TLS is TCP") */
+		*tp = ref_mutant("sv-tls-as-tcp") ? REF_TP_TCP : REF_TP_TLS;
 	else
 		return -EPROTONOSUPPORT;
 	return 0;
@@ -320,6 +321,7 @@ int ref_rsend_on(struct ref_rsends *t, const char *rsp, size_t len, struct ref_c
 		return 0;
 	}
 	/* RFC 3261 18.2.2, unreliable unicast: received, else sent-by; sent-by port or 5060. */
+	r->phase = RS_PRIMARY;
 	if (!primary_target(r, &d)) {
 		/* A name and no received: straight to section 5. */
 		next(r);

@@ -229,9 +229,12 @@ enum ref_tp ref_tp_for_size(enum ref_tp tp, size_t len, unsigned tp_mask)
 
 size_t ref_addr_order(struct ref_ip *v, size_t n, bool ipv6)
 {
-	struct ref_ip *tmp = malloc(n ? n * sizeof(*tmp) : 1);
+	struct ref_ip *tmp;
 	size_t k = 0;
 
+	if (n == 0)
+		return 0; /* v may be NULL: a name without addresses */
+	tmp = malloc(n * sizeof(*tmp));
 	if (!tmp) {
 		/* Without memory: the IPv6 filter still holds, the order stays DNS order. */
 		for (size_t i = 0; i < n; i++)

@@ -348,6 +348,7 @@ static void test_addr_order(void **state)
 	assert_string_equal(buf, "127.0.0.2");
 	/* nothing in, nothing out */
 	assert_int_equal(ref_addr_order(v, 0, true), 0);
+	assert_int_equal(ref_addr_order(NULL, 0, true), 0);
 }
 
 static void test_mtu_switch(void **state)

@@ -29,12 +29,22 @@ ADAPTERS += $(BUILD)/adapters/exec.so
 # The libre adapter (docs/conformance.md) builds only where pkg-config finds libre.
 LIBRE_VERSION := $(shell pkg-config --modversion libre 2>/dev/null)
 ADAPTERS += $(if $(LIBRE_VERSION),$(BUILD)/adapters/libre.so)
+# sofia-sip (nta), likewise only where pkg-config finds it; its version is Debian's.
+SOFIA_PC := $(shell pkg-config --exists sofia-sip-ua 2>/dev/null && echo yes)
+SOFIA_VERSION := $(shell dpkg-query -W -f='$${Version}' libsofia-sip-ua-dev 2>/dev/null || \
+                   pkg-config --modversion sofia-sip-ua 2>/dev/null)
+ADAPTERS += $(if $(SOFIA_PC),$(BUILD)/adapters/sofia.so)
+# kamailio (daemon adapter), two SUTs from one source, where the binary is installed.
+KAMAILIO_BIN := $(shell command -v kamailio 2>/dev/null || ls /usr/sbin/kamailio 2>/dev/null)
+KAMAILIO_VERSION := $(shell dpkg-query -W -f='$${Version}' kamailio 2>/dev/null)
+ADAPTERS += $(if $(KAMAILIO_BIN),$(BUILD)/adapters/kamailio.so $(BUILD)/adapters/kamailio-rfc.so \
+              $(BUILD)/lib/siploc-itimer.so)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 REF_UNIT_SRC := $(wildcard tests/unit/ref/test_*.c)
 REF_UNIT_BIN := $(REF_UNIT_SRC:tests/unit/ref/%.c=$(BUILD)/tests/ref_%)
 
-.PHONY: all deps build-all run check unit e2e asan clean mutants fuzz fuzz-build flake valgrind
+.PHONY: all deps build-all run check unit e2e asan clean mutants fuzz fuzz-build flake valgrind conformance
 all: deps $(BUILD)/siploc $(BUILD)/siploc-sut $(ADAPTERS)
 
 deps:
@@ -65,7 +75,7 @@ $(BUILD)/adapters/mutant-%.so: $(REF_SRC) $(wildcard sut_adapters/ref/*.h) sut_a
 	@$(CC) $(CFLAGS) -fPIC -shared \
 	  -DREF_MUTANT="\"$*\"" -o $@ $(REF_SRC) $(LDFLAGS) $(REF_LIBS)
 
-$(BUILD)/adapters/test-%.so: sut_adapters/test/%.c sut_adapters/sut_adapter.h
+$(BUILD)/adapters/test-%.so: sut_adapters/test/%.c sut_adapters/sut_adapter.h sut_adapters/daemon/sut_daemon.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< $(LDFLAGS)
 
@@ -79,6 +89,28 @@ $(BUILD)/adapters/libre.so: sut_adapters/libre/libre_adapter.c sut_adapters/sut_
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags libre) -DLIBRE_PC_VERSION='"$(LIBRE_VERSION)"' \
 	  -fPIC -shared -o $@ $< $(LDFLAGS) $(shell pkg-config --libs libre)
+
+# sofia-sip's nta driven one nta_outgoing per request (sut_adapters/sofia).
+$(BUILD)/adapters/sofia.so: sut_adapters/sofia/sofia_adapter.c sut_adapters/sut_adapter.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags sofia-sip-ua) -DSOFIA_PC_VERSION='"$(SOFIA_VERSION)"' \
+	  -fPIC -shared -o $@ $< $(LDFLAGS) $(shell pkg-config --libs sofia-sip-ua)
+
+# kamailio: `kamailio` (DNS as shipped) and `kamailio-rfc` (-DKAM_PROFILE_RFC).
+KAM_DEPS := sut_adapters/kamailio/kamailio_adapter.c sut_adapters/sut_adapter.h \
+            sut_adapters/daemon/sut_daemon.h
+# libfaketime does not speed up setitimer(): this shim does, for kamailio's ticks.
+# Never sanitized: it is preloaded into kamailio, which has no ASan runtime.
+$(BUILD)/lib/siploc-itimer.so: sut_adapters/kamailio/kam_itimer.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out $(SAN),$(CFLAGS)) -fPIC -shared -o $@ $< -ldl
+$(BUILD)/adapters/kamailio.so: $(KAM_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DKAM_VERSION='"$(KAMAILIO_VERSION)"' -fPIC -shared -o $@ $< $(LDFLAGS)
+$(BUILD)/adapters/kamailio-rfc.so: $(KAM_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DKAM_PROFILE_RFC -DKAM_VERSION='"$(KAMAILIO_VERSION)"' -fPIC -shared \
+	  -o $@ $< $(LDFLAGS)
 
 mutants: deps $(MUTANTS:%=$(BUILD)/adapters/mutant-%.so)
 
@@ -107,6 +139,10 @@ e2e: build-all
 	@BUILD=$(BUILD) bash tests/e2e/run.sh
 
 check: unit e2e
+
+# Reruns the corpus on every real stack and rewrites docs/conformance.md (review, commit).
+conformance: build-all
+	@BUILD=$(BUILD) STACKS_WRITE=1 bash tests/e2e/test_stacks.sh
 
 # Same tests under ASan+UBSan, in a separate build tree. Reports go to files as well, so
 # a finding in a process whose exit status nobody reads (a worker, the SUT runner) still

@@ -35,6 +35,7 @@ static void usage(FILE *f)
 		   "  run      run scenarios against a SUT\n"
 		   "  list     list scenarios and the requirements they cover\n"
 		   "  lint     check a domain's RFC 3263 DNS set-up (zone file or live server)\n"
+		   "  coverage each catalogue requirement with the scenarios that cover it\n"
 		   "  help     help on a command (siploc help run)\n"
 		   "  version  print the version\n", SIPLOC_VERSION);
 }
@@ -49,7 +50,9 @@ static const struct {
 	{ "dns", sl_cmd_dns, sl_cmd_dns_usage },
 	{ "report", sl_cmd_report, sl_cmd_report_usage },
 	{ "diff", sl_cmd_diff, sl_cmd_diff_usage },
+	{ "matrix", sl_cmd_matrix, sl_cmd_matrix_usage },
 	{ "lint", sl_cmd_lint, sl_cmd_lint_usage },
+	{ "coverage", sl_cmd_coverage, sl_cmd_coverage_usage },
 };
 
 int main(int argc, char **argv)
@@ -81,7 +84,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	static const char *const later[] = { "merge", "matrix", "coverage", NULL };
+	static const char *const later[] = { "merge", NULL };
 	for (const char *const *l = later; *l; l++) {
 		if (!strcmp(cmd, *l)) {
 			fprintf(stderr, "siploc %s: not implemented yet\n", cmd);

@@ -18,6 +18,7 @@ struct frame {
 	uint64_t t_us;   /* worker monotonic time */
 	uint32_t len, caplen;
 	unsigned char *data;
+	int matched;     /* some event's fingerprint claimed it */
 };
 
 struct sl_capture {
@@ -55,7 +56,7 @@ static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *by
 	c->bytes += keep;
 	int64_t real_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
 	c->fr[c->n++] = (struct frame){ (uint64_t)(real_us - c->real_minus_mono_us), h->len,
-					keep, d };
+					keep, d, 0 };
 }
 
 static void on_readable(int fd, unsigned ev, void *arg)
@@ -162,7 +163,7 @@ struct l4 {
 	char src[SL_ADDRSTRLEN], dst[SL_ADDRSTRLEN];  /* ports 0 for ICMP */
 	const unsigned char *pl;         /* udp/tcp payload, or the whole ICMP message */
 	size_t len;
-	uint32_t seq;                    /* tcp */
+	uint32_t seq, ack;               /* tcp */
 	unsigned flags;                  /* tcp */
 };
 
@@ -240,6 +241,7 @@ static int frame_l4(const struct sl_capture *c, const struct frame *f, struct l4
 			if (ulen < 20 || (hl = (size_t)(u[12] >> 4) * 4) < 20 || ulen < hl)
 				return -1;
 			o->seq = (uint32_t)u[4] << 24 | (uint32_t)u[5] << 16 | (uint32_t)u[6] << 8 | u[7];
+			o->ack = (uint32_t)u[8] << 24 | (uint32_t)u[9] << 16 | (uint32_t)u[10] << 8 | u[11];
 			o->flags = u[13];
 		}
 		o->pl = u + hl;
@@ -291,6 +293,10 @@ struct grp {
 struct fpindex {
 	struct grp *g;
 	size_t ng, capg;
+	/* Datagrams whose source port is unknown (any_sport: a DNS answer sent from another
+	 * port on purpose): few, so kept in a list matched by host. */
+	struct member *loose;
+	size_t nloose;
 	size_t *slot;         /* open addressing: group index + 1, 0 for empty */
 	size_t nslot;         /* a power of two */
 };
@@ -345,6 +351,7 @@ static void index_free(struct fpindex *ix)
 		free(ix->g[i].m);
 	free(ix->g);
 	free(ix->slot);
+	free(ix->loose);
 }
 
 static int index_build(struct fpindex *ix, struct sl_evlog *log)
@@ -356,7 +363,8 @@ static int index_build(struct fpindex *ix, struct sl_evlog *log)
 		;
 	ix->g = calloc(ix->capg, sizeof(*ix->g));
 	ix->slot = calloc(ix->nslot, sizeof(*ix->slot));
-	if (!ix->g || !ix->slot)
+	ix->loose = calloc(nfp, sizeof(*ix->loose));
+	if (!ix->g || !ix->slot || !ix->loose)
 		goto fail;
 	for (size_t e = 0; e < nev; e++) {
 		struct sl_event *ev = sl_evlog_get(log, e);
@@ -369,6 +377,10 @@ static int index_build(struct fpindex *ix, struct sl_evlog *log)
 					     : fp->tcp_flags ? (enum grp_kind)-1 : G_OFF;
 			if ((int)kind < 0)
 				continue;
+			if (fp->any_sport && kind == G_HASH) {
+				ix->loose[ix->nloose++] = (struct member){ fp, seq++ };
+				continue;
+			}
 			struct grp *g = grp_get(ix, kind, fp->proto, fp->src, fp->dst, fp->len,
 						fp->hash, 1);
 			if (!g)
@@ -394,20 +406,41 @@ fail:
 	return -ENOMEM;
 }
 
-/* The earliest fingerprint of the group not matched yet takes the frame. */
-static void match_next(struct grp *g, unsigned frame)
+/* a and b name the same host ("127.0.0.1:53" and "127.0.0.1:40000"). */
+static int same_host(const char *a, const char *b)
+{
+	const char *pa = strrchr(a, ':'), *pb = strrchr(b, ':');
+	return pa && pb && pa - a == pb - b && !strncmp(a, b, (size_t)(pa - a));
+}
+
+/* The earliest fingerprint of the group not matched yet takes the frame; failing that,
+ * the earliest loose one (any source port) from the same host. Returns how many took it. */
+static int match_next(struct fpindex *ix, struct grp *g, const struct l4 *x, uint64_t h,
+		      unsigned frame)
 {
 	while (g && g->next < g->n && g->m[g->next].fp->frame)
 		g->next++;
-	if (g && g->next < g->n)
+	if (g && g->next < g->n) {
 		g->m[g->next++].fp->frame = frame;
+		return 1;
+	}
+	for (size_t i = 0; x && i < ix->nloose; i++) {
+		struct sl_fp *fp = ix->loose[i].fp;
+		if (!fp->frame && fp->proto == x->proto && fp->len == x->len && fp->hash == h &&
+		    same_host(fp->src, x->src) && !strcmp(fp->dst, x->dst)) {
+			fp->frame = frame;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* Every unmatched TCP message whose first byte lies in [rel, rel + len) takes the frame. */
-static void match_range(struct grp *g, unsigned long long rel, size_t len, unsigned frame)
+static int match_range(struct grp *g, unsigned long long rel, size_t len, unsigned frame)
 {
+	int n = 0;
 	if (!g)
-		return;
+		return 0;
 	size_t lo = 0, hi = g->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -417,8 +450,11 @@ static void match_range(struct grp *g, unsigned long long rel, size_t len, unsig
 			hi = mid;
 	}
 	for (size_t i = lo; i < g->n && g->m[i].fp->off < rel + len; i++)
-		if (!g->m[i].fp->frame)
+		if (!g->m[i].fp->frame) {
 			g->m[i].fp->frame = frame;
+			n++;
+		}
+	return n;
 }
 
 void sl_capture_match(struct sl_capture *c, struct sl_evlog *log)
@@ -436,14 +472,17 @@ void sl_capture_match(struct sl_capture *c, struct sl_evlog *log)
 		if (x.proto == 17) {
 			/* Retransmissions carry the same bytes and were logged in capture order. */
 			uint64_t h = sl_fp_hash(x.pl, x.len);
-			match_next(grp_get(&ix, G_HASH, 17, x.src, x.dst, x.len, h, 0), frame);
+			c->fr[i].matched = match_next(&ix, grp_get(&ix, G_HASH, 17, x.src, x.dst,
+								   x.len, h, 0), &x, h, frame);
 		} else if (x.proto == 1 || x.proto == 58) {
 			unsigned char m[1500];
 			size_t n = x.len < sizeof(m) ? x.len : sizeof(m);
 			memcpy(m, x.pl, n);
 			m[2] = m[3] = 0;
 			uint64_t h = sl_fp_hash(m, n);
-			match_next(grp_get(&ix, G_HASH, x.proto, x.src, x.dst, n, h, 0), frame);
+			x.len = n;
+			c->fr[i].matched = match_next(&ix, grp_get(&ix, G_HASH, x.proto, x.src,
+								   x.dst, n, h, 0), &x, h, frame);
 		} else if (x.flags & 0x02) {            /* SYN: a direction starts */
 			struct flow *f = flow_find(fl, nfl, &x);
 			if (!f) {
@@ -457,13 +496,15 @@ void sl_capture_match(struct sl_capture *c, struct sl_evlog *log)
 			}
 			f->isn = x.seq;
 		} else if (x.flags & 0x04) {
-			match_next(grp_get(&ix, G_RST, 6, x.src, x.dst, 0, 0, 0), frame);
+			c->fr[i].matched = match_next(&ix, grp_get(&ix, G_RST, 6, x.src, x.dst, 0,
+								   0, 0), NULL, 0, frame);
 		} else if (x.len) {
 			struct flow *f = flow_find(fl, nfl, &x);
 			if (!f)
 				continue;
 			unsigned long long rel = (uint32_t)(x.seq - f->isn - 1);
-			match_range(grp_get(&ix, G_OFF, 6, x.src, x.dst, 0, 0, 0), rel, x.len, frame);
+			c->fr[i].matched = match_range(grp_get(&ix, G_OFF, 6, x.src, x.dst, 0, 0, 0),
+						       rel, x.len, frame);
 		}
 	}
 	index_free(&ix);
@@ -502,4 +543,26 @@ int sl_capture_write(struct sl_capture *c, const char *path, const struct sl_clo
 out:
 	pcap_close(dead);
 	return rc;
+}
+
+int sl_capture_pkt(const struct sl_capture *c, size_t i, struct sl_pkt *p)
+{
+	if (i >= c->n)
+		return -ENOENT;
+	struct l4 x;
+	if (frame_l4(c, &c->fr[i], &x) < 0)
+		return -EINVAL;
+	memset(p, 0, sizeof(*p));
+	p->frame = (unsigned)i + 1;
+	p->t_us = c->fr[i].t_us;
+	p->matched = c->fr[i].matched;
+	p->proto = x.proto;
+	snprintf(p->src, sizeof(p->src), "%s", x.src);
+	snprintf(p->dst, sizeof(p->dst), "%s", x.dst);
+	p->pl = x.pl;
+	p->len = x.len;
+	p->seq = x.seq;
+	p->ack = x.ack;
+	p->flags = x.flags;
+	return 0;
 }

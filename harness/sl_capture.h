@@ -8,6 +8,7 @@
 #define SL_CAPTURE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct sl_loop;
 struct sl_evlog;
@@ -30,6 +31,23 @@ size_t sl_capture_dropped(const struct sl_capture *c);
 
 /* Gives each event fingerprint the number (1-based) of the frame that carried it. */
 void sl_capture_match(struct sl_capture *c, struct sl_evlog *log);
+
+/* One frame as the stray-packet pass (sl_stray.h) reads it, after sl_capture_match. */
+struct sl_pkt {
+	unsigned frame;                 /* 1-based, as tshark numbers it */
+	uint64_t t_us;                  /* worker monotonic time, like event times */
+	int matched;                    /* some event's fingerprint claimed it */
+	int proto;                      /* 17 udp, 6 tcp, 1 icmp, 58 icmpv6 */
+	char src[64], dst[64];          /* "127.0.0.1:5060"; port 0 for ICMP */
+	const unsigned char *pl;        /* udp/tcp payload, or the whole ICMP message;
+					 * valid while the capture lives */
+	size_t len;
+	uint32_t seq, ack;              /* tcp */
+	unsigned flags;                 /* tcp */
+};
+/* Frame i (0-based). Returns 0, -ENOENT past the last frame, -EINVAL for a frame that
+ * is not UDP, TCP or ICMP over IP. */
+int sl_capture_pkt(const struct sl_capture *c, size_t i, struct sl_pkt *p);
 
 int sl_capture_write(struct sl_capture *c, const char *path, const struct sl_clock *clk,
 		     char *err, size_t errlen);

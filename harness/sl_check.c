@@ -472,6 +472,13 @@ int sl_check_weights(const struct sl_evlog *l, const char *method,
 		     const struct sl_weight_want *want, size_t n, double p_min,
 		     struct sl_check_out *o)
 {
+	return sl_check_weights_from(l, 0, method, want, n, p_min, o);
+}
+
+int sl_check_weights_from(const struct sl_evlog *l, size_t from, const char *method,
+			  const struct sl_weight_want *want, size_t n, double p_min,
+			  struct sl_check_out *o)
+{
 	memset(o, 0, sizeof(*o));
 	if (n < 2 || n > 64) {
 		say(o, "expect_weights needs 2 to 64 destinations");
@@ -486,7 +493,7 @@ int sl_check_weights(const struct sl_evlog *l, const char *method,
 		}
 		wsum += want[j].weight;
 	}
-	for (size_t i = 0; i < sl_evlog_count(l); i++) {
+	for (size_t i = from; i < sl_evlog_count(l); i++) {
 		const struct sl_event *e = sl_evlog_get(l, i);
 		if (!is_request_to_peer(e) || !e->call_id ||
 		    (method ? strcmp(e->method, method) :

@@ -13,6 +13,7 @@ struct sl_evlog;
 struct sl_check_out {
 	int pass;
 	unsigned seen;                  /* what the check saw happen (per check, see below) */
+	unsigned failed;                /* SL_R_* checks: the requirements that failed */
 	char detail[1536];
 	unsigned ev[SL_CHECK_MAX_EV];   /* event indices that prove the verdict */
 	size_t nev;
@@ -71,6 +72,12 @@ struct sl_weight_want {
 int sl_check_weights(const struct sl_evlog *l, const char *method,
 		     const struct sl_weight_want *want, size_t n, double p_min,
 		     struct sl_check_out *o);
+/* The same over the transactions whose first request comes at event index from or
+ * later (expect_weights{trials=}: the transactions it ran itself). */
+int sl_check_weights_from(const struct sl_evlog *l, size_t from, const char *method,
+			  const struct sl_weight_want *want, size_t n, double p_min,
+			  struct sl_check_out *o);
+
 /* sl_check_role.c, for the proxy and server roles. */
 
 /* Where the SUT's responses went: each response (of status, or every final one when 0;
@@ -100,5 +107,51 @@ void sl_check_one_server(const struct sl_evlog *l, const char *method,
 
 /* Upper tail of the chi-square distribution with df degrees of freedom at x. */
 double sl_chi2_sf(double x, unsigned df);
+
+/* Requirements the address and order invariants speak for, as bits of seen (the case
+ * happened) and failed. */
+enum {
+	SL_R_AD_NUMERIC     = 1u << 0,
+	SL_R_AD_PORT_A      = 1u << 1,
+	SL_R_AD_SRV         = 1u << 2,
+	SL_R_AD_A_FALLBACK  = 1u << 3,
+	SL_R_TARGET_MADDR   = 1u << 4,
+	SL_R_SRV_DOT        = 1u << 5,
+	SL_R_TP_PARAM       = 1u << 6,
+	SL_R_TP_NUMERIC     = 1u << 7,
+	SL_R_TP_PORT        = 1u << 8,
+	SL_R_TP_SIPS_ONLY   = 1u << 9,
+	SL_R_TP_NO_SRV      = 1u << 10,
+	SL_R_TP_UNSUPPORTED = 1u << 11,
+	SL_R_TP_NAPTR_FLAGS = 1u << 12,
+	SL_R_SRV_PRIORITY   = 1u << 13,
+	SL_R_SRV_ALL_ADDRS  = 1u << 14,
+	SL_R_TP_NAPTR_ORDER = 1u << 15,
+	SL_R_FO_EXHAUST     = 1u << 16,
+	SL_R_AD_PORT_NEXT   = 1u << 17,
+};
+/* The catalogue IDs of bits, in bit order; returns how many (at most cap). */
+size_t sl_check_req_ids(unsigned bits, const char **out, size_t cap);
+
+/* Invariant (RFC 3263 4.1, 4.2): every request the SUT sent for a send{} (at a peer, or
+ * stray: to a closed port, a SYN nothing accepted) goes to an address:port/transport
+ * that the Request-URI names (numeric host, maddr, port, transport) or that the DNS
+ * answers the SUT had received by then make possible: NAPTR services it supports, the
+ * SRV names they or the transport lead to, SRV targets at their ports, A/AAAA of TARGET
+ * at the URI's port or, only after SRV gave nothing, at the transport's default port.
+ * UDP may become TCP for a request over 1300 bytes (RFC 3261 18.1.1). ACK is left out
+ * (a 2xx ACK follows Contact; a non-2xx ACK is judged by sl_check_same_server), and so
+ * are requests of another method than the one asked for (in-dialog requests).
+ * tp_mask: SL_TP_* of sl_targets.h. seen/failed: SL_R_* bits. */
+void sl_check_addresses(const struct sl_evlog *l, unsigned tp_mask, struct sl_check_out *o);
+
+/* Invariant (RFC 2782 with RFC 3263 4.2, 4.3): the destinations each send{} tried, in
+ * order (failovers, strays included), are a prefix of an order RFC 2782 allows for the
+ * DNS answers given: NAPTR order/preference, lower SRV priority before higher, any
+ * order within a priority, every address of a target before the next target, nothing
+ * twice before the list is exhausted and nothing after. A destination that failed in
+ * an earlier send{} (503, no response, ICMP or RST) may be skipped; so may one already
+ * tried in this send{} under another name. seen/failed: SL_R_* bits. */
+void sl_check_order(const struct sl_evlog *l, unsigned tp_mask, struct sl_check_out *o);
 
 #endif

@@ -28,8 +28,18 @@ int sl_cmd_report(const struct sl_paths *p, int argc, char **argv);
 void sl_cmd_report_usage(FILE *f);
 int sl_cmd_diff(const struct sl_paths *p, int argc, char **argv);
 void sl_cmd_diff_usage(FILE *f);
+int sl_cmd_matrix(const struct sl_paths *p, int argc, char **argv);
+void sl_cmd_matrix_usage(FILE *f);
 
 int sl_cmd_lint(const struct sl_paths *p, int argc, char **argv);
 void sl_cmd_lint_usage(FILE *f);
+int sl_cmd_coverage(const struct sl_paths *p, int argc, char **argv);
+void sl_cmd_coverage_usage(FILE *f);
+
+/* The scenario files under paths (every *.lua, lib/ folders left out; no paths: the
+ * tree's scenarios/), sorted. *files is a malloc'd array of malloc'd strings. Returns 0
+ * or -errno (the reason printed). */
+int sl_cmd_scenario_files(const struct sl_paths *p, int npaths, char **paths, char ***files,
+			  size_t *n);
 
 #endif

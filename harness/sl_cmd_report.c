@@ -1,7 +1,10 @@
-/* sl_cmd_report.c: `siploc report` and `siploc diff`, reports rebuilt from results.json. */
+/* sl_cmd_report.c: `siploc report`, `siploc diff` and `siploc matrix`: reports rebuilt
+ * from results.json. */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "rpt.h"
@@ -103,5 +106,72 @@ int sl_cmd_diff(const struct sl_paths *p, int argc, char **argv)
 	}
 	json_decref(old);
 	json_decref(new_run);
+	return rc;
+}
+
+void sl_cmd_matrix_usage(FILE *f)
+{
+	fprintf(f, "usage: siploc matrix [--md FILE] [--html FILE] [--notes DIR] RESULTS_DIR...\n"
+		   "The cross-stack matrix from one results directory per SUT: requirement x\n"
+		   "stack and scenario x stack (pass, fail, error, not-run), each failing cell\n"
+		   "linked to its scenario, its pcap and its write-up.\n"
+		   "  --md FILE     Markdown (default: stdout when neither --md nor --html)\n"
+		   "  --html FILE   one self-contained HTML file\n"
+		   "  --notes DIR   write-ups DIR/<sut>/<scenario>.md, inlined for every failing\n"
+		   "                cell; a failing cell without one is listed on stderr\n"
+		   "Links are relative to the output file's directory.\n"
+		   "Exit status: 0 written and every failing cell has a write-up, 1 some lack\n"
+		   "one (with --notes), 2 bad input.\n");
+}
+
+int sl_cmd_matrix(const struct sl_paths *p, int argc, char **argv)
+{
+	static const struct option lo[] = { { "md", required_argument, 0, 'm' },
+					    { "html", required_argument, 0, 'H' },
+					    { "notes", required_argument, 0, 'n' },
+					    { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+	struct rpt_matrix_opts o = { 0 };
+	char err[PATH_MAX + 512];
+	json_t **runs = NULL;
+	int c, n, rc = 2;
+
+	(void)p;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'm': o.md_path = optarg; break;
+		case 'H': o.html_path = optarg; break;
+		case 'n': o.notes_dir = optarg; break;
+		case 'h': sl_cmd_matrix_usage(stdout); return 0;
+		default: sl_cmd_matrix_usage(stderr); return 2;
+		}
+	}
+	n = argc - optind;
+	if (n < 1) {
+		sl_cmd_matrix_usage(stderr);
+		return 2;
+	}
+	if (!o.md_path && !o.html_path)
+		o.md_path = "-";
+	runs = calloc((size_t)n, sizeof(*runs));
+	if (!runs)
+		return 2;
+	for (int i = 0; i < n; i++)
+		if (!(runs[i] = load(argv[optind + i])))
+			goto out;
+	rc = rpt_matrix_write(runs, (const char *const *)argv + optind, (size_t)n, &o, stderr,
+			      err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "siploc matrix: %s\n", err);
+		rc = 2;
+	} else if (rc > 0) {
+		fprintf(stderr, "siploc matrix: %d failing cell(s) without a write-up (listed "
+			"above)\n", rc);
+		rc = 1;
+	}
+out:
+	for (int i = 0; i < n; i++)
+		json_decref(runs[i]);
+	free(runs);
 	return rc;
 }

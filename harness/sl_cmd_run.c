@@ -414,3 +414,17 @@ out:
 	return rc;
 }
 
+
+int sl_cmd_scenario_files(const struct sl_paths *p, int npaths, char **paths, char ***files,
+			  size_t *n)
+{
+	struct list l = { 0 };
+	int rc = gather(p, npaths, paths, &l);
+	if (rc < 0) {
+		list_free(&l);
+		return rc;
+	}
+	*files = l.v;
+	*n = l.n;
+	return 0;
+}

@@ -27,6 +27,7 @@ static void event_free(struct sl_event *e)
 			  &e->from_tag, &e->via_transport, &e->via_sentby, &e->text, &e->to_tag };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
+	free(e->dns_resp);
 	free(e);
 }
 
@@ -65,6 +66,19 @@ const char *sl_evlog_aborted(const struct sl_evlog *l)
 	return l->abort_reason;
 }
 
+static int grow(struct sl_evlog *l)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct sl_event **ev = realloc(l->ev, cap * sizeof(*ev));
+		if (!ev)
+			return -1;
+		l->ev = ev;
+		l->cap = cap;
+	}
+	return 0;
+}
+
 struct sl_event *sl_evlog_add(struct sl_evlog *l, enum sl_ev_kind kind, uint64_t t_us)
 {
 	/* Notes keep a small reserve past the cap, so the world can still say what it did
@@ -75,14 +89,8 @@ struct sl_event *sl_evlog_add(struct sl_evlog *l, enum sl_ev_kind kind, uint64_t
 			       "events = N } } raises the cap)", l->max);
 		return NULL;
 	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct sl_event **ev = realloc(l->ev, cap * sizeof(*ev));
-		if (!ev)
-			return NULL;
-		l->ev = ev;
-		l->cap = cap;
-	}
+	if (grow(l) < 0)
+		return NULL;
 	struct sl_event *e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
@@ -92,6 +100,36 @@ struct sl_event *sl_evlog_add(struct sl_evlog *l, enum sl_ev_kind kind, uint64_t
 	e->rcode = -1;
 	l->ev[l->n++] = e;
 	return e;
+}
+
+struct sl_event *sl_evlog_insert(struct sl_evlog *l, enum sl_ev_kind kind, uint64_t t_us)
+{
+	size_t at = l->n;
+	while (at > 0 && l->ev[at - 1]->t_us > t_us)
+		at--;
+	struct sl_event *e = sl_evlog_add(l, kind, t_us);
+	if (!e)
+		return NULL;
+	memmove(&l->ev[at + 1], &l->ev[at], (l->n - 1 - at) * sizeof(*l->ev));
+	l->ev[at] = e;
+	for (size_t i = at; i < l->n; i++)
+		l->ev[i]->idx = (unsigned)i;
+	return e;
+}
+
+int sl_evlog_dns_resp(struct sl_event *e, const void *data, size_t len)
+{
+	free(e->dns_resp);
+	e->dns_resp = NULL;
+	e->dns_resp_len = 0;
+	if (!data)
+		return 0;
+	e->dns_resp = malloc(len ? len : 1);
+	if (!e->dns_resp)
+		return -ENOMEM;
+	memcpy(e->dns_resp, data, len);
+	e->dns_resp_len = len;
+	return 0;
 }
 
 int sl_evlog_str(char **field, const char *s)

@@ -15,6 +15,11 @@ enum sl_ev_kind {
 	SL_EV_SUT_REQ,  /* the scenario asked the SUT for a request */
 	SL_EV_SUT_DONE, /* the SUT reported a transaction outcome */
 	SL_EV_NOTE,     /* anything else worth reading in the ladder (clock jump, log) */
+	SL_EV_STRAY,    /* seen only by the capture: a packet no peer or DNS server took (a
+			 * datagram to a closed port, a SYN nothing accepted); client sent it
+			 * to server; SIP fields filled when its payload parses as SIP */
+	SL_EV_REJECT,   /* seen only by the capture: the kernel's answer to a packet (ICMP
+			 * unreachable, RST); server refused what client sent */
 };
 
 /* A datagram fingerprint: enough to find it again in the capture. */
@@ -30,6 +35,8 @@ struct sl_fp {
 	int has_off;
 	unsigned long long off;
 	unsigned tcp_flags;
+	int any_sport;          /* the source port is not known (a DNS answer from another
+				 * port on purpose): match the source host only */
 };
 
 struct sl_event {
@@ -58,8 +65,16 @@ struct sl_event {
 	struct sl_fp fp[2];     /* DNS: query then response; SIP: the datagram */
 	char *to_tag;           /* SIP: the To tag, so a harness UAC can ACK a response it
 				 * did not receive itself (it reached a peer) */
+	int conn_failed;        /* NOTE at a peer: a connection from the SUT that failed
+				 * before it carried a request (TLS handshake): an attempt */
 	int bounced;            /* SIP_RX at an unreachable address: answered with ICMP, so
 				 * the message was not delivered */
+	/* DNS: the response bytes as sent (no TCP length prefix), NULL when none: what the
+	 * SUT was told, for the checks that ask which addresses DNS gave. */
+	unsigned char *dns_resp;
+	size_t dns_resp_len;
+	size_t body_len;        /* SUT_REQ: the body size asked for */
+	struct sl_event *answers; /* REJECT: the event whose packet it answers, or NULL */
 };
 
 struct sl_evlog;
@@ -69,6 +84,11 @@ void sl_evlog_free(struct sl_evlog *l);
 
 /* Appends a zeroed event of kind at time t_us; returns it (owned by the log) or NULL. */
 struct sl_event *sl_evlog_add(struct sl_evlog *l, enum sl_ev_kind kind, uint64_t t_us);
+/* The same, placed after every event logged at or before t_us (events learnt late, from
+ * the capture); the events after it are renumbered, pointers to events stay valid. */
+struct sl_event *sl_evlog_insert(struct sl_evlog *l, enum sl_ev_kind kind, uint64_t t_us);
+/* Stores a copy of len bytes of data as e's DNS response. */
+int sl_evlog_dns_resp(struct sl_event *e, const void *data, size_t len);
 /* Sets *field to a copy of s (NULL stays NULL); returns -ENOMEM on failure. */
 int sl_evlog_str(char **field, const char *s);
 size_t sl_evlog_count(const struct sl_evlog *l);

@@ -228,7 +228,7 @@ static int valid_id(const char *s)
 /* Frees v before raising: luaL_error does not return. */
 static void check_reqs(lua_State *L, struct ctx *c, char **v, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; c->cat && i < n; i++) {
 		if (!sl_catalogue_find(c->cat, v[i])) {
 			char bad[64];
 			snprintf(bad, sizeof(bad), "%s", v[i]);
@@ -305,7 +305,7 @@ static int l_scenario(lua_State *L)
 		sl_lua_free_list(need, nneed);
 		return sl_lua_fail(L, "scenario{}: covers must name at least one requirement ID");
 	}
-	for (size_t i = 0; i < ncov; i++) {
+	for (size_t i = 0; c->cat && i < ncov; i++) {
 		if (!sl_catalogue_find(c->cat, cov[i])) {
 			char bad[64];
 			snprintf(bad, sizeof(bad), "%s", cov[i]);

@@ -18,7 +18,8 @@ struct sl_scn_meta {
 };
 
 /* Reads only the scenario{} declaration (which must come first) and validates it against
- * the catalogue. Returns 0 or -EINVAL with "file:line: reason" in err. */
+ * the catalogue (cat NULL: covers are taken as written, for `siploc coverage` to judge).
+ * Returns 0 or -EINVAL with "file:line: reason" in err. */
 int sl_lua_meta(const char *path, const struct sl_catalogue *cat, struct sl_scn_meta *m,
 		char *err, size_t errlen);
 void sl_lua_meta_clear(struct sl_scn_meta *m);

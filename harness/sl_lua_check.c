@@ -147,12 +147,57 @@ static int by_dest(const void *a, const void *b)
 		      ((const struct sl_weight_want *)b)->dest);
 }
 
-/* expect_weights({ ["addr:port/udp"] = w, ... } [, { method =, p =, covers = }]) */
+/* Runs n fresh transactions of method to uri, settling once at the end; returns how
+ * many did not end in a 2xx (the test counts first choices, whatever the outcome). */
+static int run_trials(lua_State *L, struct sl_world *w, lua_Integer n, const char *method,
+		      const char *uri, lua_Integer *not2xx)
+{
+	char err[1024];
+	*not2xx = 0;
+	for (lua_Integer i = 0; i < n; i++) {
+		int status = 0;
+		int rc = sl_world_send_quick(w, method, uri, 0, NULL, &status, err, sizeof(err));
+		if (rc < 0)
+			return sl_lua_world_error(L, rc, err);
+		*not2xx += status < 200 || status >= 300;
+	}
+	int rc = sl_world_settle(w, err, sizeof(err));
+	if (rc < 0)
+		return sl_lua_world_error(L, rc, err);
+	return 0;
+}
+
+/* expect_weights({ ["addr:port/udp"] = w, ... } [, { method =, p =, covers =,
+ *                 trials =, uri = }]) */
 static int l_expect_weights(lua_State *L)
 {
 	struct sl_world *w = sl_lua_world(L, "expect_weights");
 	luaL_checktype(L, 1, LUA_TTABLE);
 	const char *method = lua_istable(L, 2) ? sl_lua_opt_str(L, 2, "method") : NULL;
+	const char *uri = lua_istable(L, 2) ? sl_lua_opt_str(L, 2, "uri") : NULL;
+	lua_Integer trials = 0;
+	if (lua_istable(L, 2)) {
+		lua_getfield(L, 2, "trials");
+		if (!lua_isnil(L, -1)) {
+			if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 ||
+			    lua_tointeger(L, -1) > 100000)
+				return sl_lua_fail(L, "expect_weights: trials must be an integer from 1 "
+						   "to 100000");
+			trials = lua_tointeger(L, -1);
+		}
+		lua_pop(L, 1);
+	}
+	if (trials && !uri)
+		return sl_lua_fail(L, "expect_weights: trials needs the uri to send to");
+	if (!trials && uri)
+		return sl_lua_fail(L, "expect_weights: uri goes with trials = N");
+	if (trials && !method)
+		method = "OPTIONS";
+	if (method)
+		for (const char *p = method; *p; p++)
+			if (*p < 'A' || *p > 'Z')
+				return sl_lua_fail(L, "expect_weights: method '%s' must be upper-case "
+						   "letters", method);
 	double p_min = 0.001;
 	if (lua_istable(L, 2)) {
 		lua_getfield(L, 2, "p");
@@ -179,8 +224,30 @@ static int l_expect_weights(lua_State *L)
 	}
 	qsort(want, n, sizeof(want[0]), by_dest);
 	struct sl_check_out o;
-	if (sl_check_weights(sl_world_log(w), method, want, n, p_min, &o) < 0)
+	size_t from = 0;
+	lua_Integer not2xx = 0;
+	if (trials) {
+		/* Too few trials is the scenario's mistake: say so before running them. */
+		double wsum = 0;
+		for (size_t j = 0; j < n; j++)
+			wsum += want[j].weight > 0 ? want[j].weight : 0;
+		for (size_t j = 0; j < n; j++)
+			if (want[j].weight > 0 && trials * want[j].weight / wsum < 5)
+				return sl_lua_fail(L, "expect_weights: %lld trials give %s an expected "
+						   "count of %.1f; a chi-square test needs at least 5",
+						   (long long)trials, want[j].dest,
+						   trials * want[j].weight / wsum);
+		from = sl_evlog_count(sl_world_log(w));
+		run_trials(L, w, trials, method, uri, &not2xx);
+	}
+	if (sl_check_weights_from(sl_world_log(w), from, method, want, n, p_min, &o) < 0)
 		return sl_lua_fail(L, "expect_weights: %s", o.detail);
+	if (trials) {
+		size_t len = strlen(o.detail);
+		snprintf(o.detail + len, sizeof(o.detail) - len, "; %lld fresh %s transaction(s) "
+			 "to %s run by the check, %lld without a 2xx", (long long)trials, method,
+			 uri, (long long)not2xx);
+	}
 	sl_lua_record(L, "expect_weights", 2, &o);
 	return 0;
 }

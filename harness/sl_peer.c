@@ -207,6 +207,14 @@ void sl_peer_note_seg(struct sl_peer *p, const char *remote, const char *text, i
 	e->fp[0].off = off;
 }
 
+void sl_peer_mark_conn_failed(struct sl_peer *p)
+{
+	size_t n = sl_evlog_count(p->log);
+	struct sl_event *e = n ? sl_evlog_get(p->log, n - 1) : NULL;
+	if (e && e->kind == SL_EV_NOTE && e->server && !strcmp(e->server, p->addr))
+		e->conn_failed = 1;
+}
+
 /* "host[:port]" of the top Via as written (an IPv6 host in brackets), or NULL. */
 static const char *via_sentby(const struct sl_sipmsg *m, char *buf, size_t len)
 {

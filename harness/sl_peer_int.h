@@ -29,6 +29,9 @@ void sl_peer_input(struct sl_peer *p, const struct sl_route *r, const char *data
 void sl_peer_note(struct sl_peer *p, const char *text);
 /* The peer cannot serve the SUT any more (resources): the scenario ends as an error. */
 void sl_peer_abort(struct sl_peer *p, const char *why);
+/* The note just logged (sl_peer_note_seg) is a connection the SUT opened that failed
+ * before it carried a request: the checks count it as an attempt at this peer. */
+void sl_peer_mark_conn_failed(struct sl_peer *p);
 void sl_peer_note_rst(struct sl_peer *p, const char *remote, const char *text);
 void sl_peer_note_seg(struct sl_peer *p, const char *remote, const char *text, int rx,
 		      unsigned long long off);

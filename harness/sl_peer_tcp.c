@@ -45,6 +45,8 @@ struct conn {
 	unsigned long long tx_off;  /* bytes queued so far, as they go on the wire */
 	int closing;            /* close once out is written */
 	int connecting;         /* connect() in progress (connections we open) */
+	int outgoing;           /* we opened it (a response to a Via sent-by) */
+	unsigned nmsg;          /* SIP messages the SUT sent on it */
 	struct sl_tls_conn *tls;
 	int established_noted;
 	struct recmap *map;
@@ -181,8 +183,9 @@ static void map_trim(struct conn *c)
 	size_t k = 0;
 	while (k + 1 < c->nmap && c->map[k + 1].plain <= c->rx_off)
 		k++;
+	/* Nothing to drop (and no map yet on a plain TCP connection): memmove(NULL) is UB. */
 	if (!k)
-		return; /* nothing to drop (and map may still be NULL) */
+		return;
 	memmove(c->map, c->map + k, (c->nmap - k) * sizeof(*c->map));
 	c->nmap -= k;
 }
@@ -211,6 +214,7 @@ static int frame_all(struct conn *c)
 			return -1;
 		}
 		struct sl_route r = { .conn = id };
+		c->nmsg++;
 		sl_peer_input(t->p, &r, c->in + used, (size_t)n, wire_off(c, c->rx_off + used));
 		/* The plan may have closed this connection meanwhile. */
 		if (c->id != id)
@@ -224,11 +228,20 @@ static int frame_all(struct conn *c)
 	return 0;
 }
 
+/* A connection the SUT opened and let go without a request was still a try of this
+ * server (a certificate it refused, a connect it gave up): say so for the checks. */
+static void mark_unused(struct conn *c)
+{
+	if (!c->outgoing && !c->nmsg)
+		sl_peer_mark_conn_failed(c->t->p);
+}
+
 static void note_end(struct conn *c, const char *how)
 {
 	char text[512];
 	snprintf(text, sizeof(text), "peer %s: %s %s", sl_peer_spec(c->t->p), c->remote, how);
-	sl_peer_note(c->t->p, text);
+	sl_peer_note_seg(c->t->p, c->remote, text, 1, wire_off(c, c->rx_off));
+	mark_unused(c);
 	if (c->in_len)
 		sl_peer_malformed(c->t->p, c->remote, c->in, c->in_len, wire_off(c, c->rx_off),
 				  "incomplete message at the end of the stream");
@@ -306,6 +319,7 @@ static void tls_input(struct conn *c)
 				sl_peer_note_seg(t->p, c->remote, text, 0, toff);
 			else
 				sl_peer_note_seg(t->p, c->remote, text, 1, roff);
+			mark_unused(c);
 			c->closing = 1;
 		}
 		break;
@@ -593,6 +607,7 @@ int sl_ptcp_connect(struct sl_ptcp *t, const struct sockaddr_storage *to, sockle
 		goto fail;
 	}
 	c->connecting = 1;
+	c->outgoing = 1;
 	if (tls && sl_tls_conn_client(&c->tls, t->tls) < 0) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "out of memory");

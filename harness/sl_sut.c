@@ -1,5 +1,6 @@
 /* sl_sut.c: spawns siploc-sut on the fake clock and speaks sut_proto.h with it. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <signal.h>
@@ -230,7 +231,11 @@ static void child_exec(const struct sl_sut_cfg *cfg, int fd, const char *clock_p
 	}
 	fcntl(3, F_SETFD, 0);
 	setenv("LD_PRELOAD", faketime_lib(), 1);
-	setenv("FAKETIME_TIMESTAMP_FILE", clock_path, 1);
+	/* Absolute: a SUT that changes directory (kamailio -w) must still find its clock. */
+	char abs_clock[PATH_MAX];
+	if (!realpath(clock_path, abs_clock))
+		snprintf(abs_clock, sizeof(abs_clock), "%s", clock_path);
+	setenv("FAKETIME_TIMESTAMP_FILE", abs_clock, 1);
 	setenv("FAKETIME_NO_CACHE", "1", 1);
 	/* Each runner is alone on its clock: no shared-memory sync with children. */
 	setenv("FAKETIME_DISABLE_SHM", "1", 1);
@@ -333,6 +338,7 @@ int sl_sut_start(struct sl_sut **sp, struct sl_loop *loop, struct sl_clock *clk,
 	rc |= send_line(s, "cfg seed %u", cfg->seed);
 	rc |= send_line(s, "cfg role %s", cfg->role ? cfg->role : "client");
 	rc |= send_line(s, "cfg listen %u", cfg->listen_port ? cfg->listen_port : 5060);
+	rc |= send_line(s, "cfg rate %.17g", cfg->rate > 0 ? cfg->rate : sl_clock_rate(clk));
 	if (cfg->tls_ca_file)
 		rc |= send_line(s, "cfg ca %s", cfg->tls_ca_file);
 	if (cfg->tls_cert_file && cfg->tls_key_file) {
@@ -584,12 +590,15 @@ int sl_sut_probe(const char *runner, const char *adapter, double timeout_s, char
 	/* The runner's own message names the path and the cause; keep its last line. */
 	const char *last = strrchr(out, '\n');
 	last = last ? last + 1 : out;
+	const char *line = last;
 	if (!strncmp(last, "siploc-sut: fatal: ", 19))
 		last += 19;
 	if (WIFSIGNALED(st))
 		snprintf(err, errlen, "adapter %s: loading it killed the runner with signal %d "
 			 "(%s)%s%s", adapter, WTERMSIG(st), strsignal(WTERMSIG(st)),
 			 *last ? ": " : "", last);
+	else if (line > out) /* the adapter said why before the runner gave up */
+		snprintf(err, errlen, "%s (it said: %.*s)", last, (int)(line - out - 1), out);
 	else
 		snprintf(err, errlen, "%s", *last ? last : "adapter could not be loaded");
 	rc = -ENOEXEC;

@@ -20,6 +20,8 @@
 #include "sl_uac.h"
 #include "sl_tls.h"
 #include "sl_tls_names.h"
+#include "sl_stray.h"
+#include "sl_targets.h"
 #include "sl_world.h"
 #include "sut_adapter.h"
 
@@ -59,7 +61,7 @@ struct rec_check {
 	json_t *reqs;
 	int pass;
 	char *detail;
-	unsigned *ev;
+	struct sl_event **ev;   /* pointers: events learnt from the capture renumber the log */
 	size_t nev;
 };
 
@@ -114,8 +116,12 @@ static void dns_logged(void *arg, const struct fdns_query_log *q)
 	sl_evlog_str(&e->server, sv);
 	int proto = q->transport == FDNS_TCP ? 6 : 17;
 	sl_fp_set(&e->fp[0], proto, cl, sv, q->query, q->query_len);
-	if (q->resp)
+	if (q->resp) {
 		sl_fp_set(&e->fp[1], proto, sv, cl, q->resp, q->resp_len);
+		/* A wrong-port answer leaves from a port the log does not name. */
+		e->fp[1].any_sport = q->fault && !strcmp(q->fault, "wrong-port");
+		sl_evlog_dns_resp(e, q->resp, q->resp_len);
+	}
 	if (q->fault) {
 		/* The ladder and the log show what the fake DNS did on purpose. */
 		char t[96];
@@ -724,8 +730,9 @@ static int settle(struct sl_world *w, double sut_s, char *err, size_t errlen)
 	return 0;
 }
 
-int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_t body_len,
-		  const struct sl_send_opts *o, int *status, char *err, size_t errlen)
+int sl_world_send_quick(struct sl_world *w, const char *method, const char *uri,
+			size_t body_len, const struct sl_send_opts *o, int *status, char *err,
+			size_t errlen)
 {
 	int rc = sl_world_start(w, err, errlen);
 	if (rc < 0)
@@ -736,6 +743,7 @@ int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_
 	struct sl_event *e = sl_evlog_add(w->log, SL_EV_SUT_REQ, sl_now_us());
 	if (e) {
 		e->req_id = id;
+		e->body_len = body_len;
 		sl_evlog_str(&e->method, method);
 		sl_evlog_str(&e->uri, uri);
 	}
@@ -754,11 +762,15 @@ int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_
 	int cancel_on = o ? o->cancel_on : 0;
 	double t_cancel = cancel_after_s >= 0 ? sl_world_now(w) + cancel_after_s : -1;
 	size_t seen = sl_evlog_count(w->log); /* events before the request: not ours */
+	if ((cancel_after_s >= 0 || cancel_on) && !(sl_sut_caps(w->sut) & SUT_CAP_CANCEL)) {
+		snprintf(err, errlen, "SUT %s lacks: cancel", sl_sut_name(w->sut));
+		return -EAGAIN;
+	}
 	while (!w->pending_done && !w->sut_dead[0] && sl_now_us() < w->deadline_us &&
 	       !(over_cap = sl_world_now(w) - w->advanced_s - t_req > cap)) {
+		int wait_ms = 50, fire = 0;
 		if ((rc = guard(w, err, errlen)) < 0)
 			return rc;
-		int wait_ms = 50, fire = 0;
 		char why[64] = "";
 		for (; cancel_on && seen < sl_evlog_count(w->log); seen++) {
 			const struct sl_event *ev = sl_evlog_get(w->log, seen);
@@ -819,6 +831,11 @@ int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_
 	}
 	w->pending_id = 0;
 	*status = w->pending_status;
+	return 0;
+}
+
+int sl_world_settle(struct sl_world *w, char *err, size_t errlen)
+{
 	/* Let ACKs and late retransmissions land before the scenario looks. */
 	return settle(w, 2 * w->t1_s, err, errlen);
 }
@@ -892,9 +909,11 @@ int sl_world_wait(struct sl_world *w, int (*done)(void *arg), void *arg, double 
 	}
 }
 
-int sl_world_settle(struct sl_world *w, char *err, size_t errlen)
+int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_t body_len,
+		  const struct sl_send_opts *o, int *status, char *err, size_t errlen)
 {
-	return settle(w, 2 * w->t1_s, err, errlen);
+	int rc = sl_world_send_quick(w, method, uri, body_len, o, status, err, errlen);
+	return rc < 0 ? rc : sl_world_settle(w, err, errlen);
 }
 
 int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errlen)
@@ -977,8 +996,11 @@ int sl_world_check(struct sl_world *w, const char *name, const char *const *reqs
 	}
 	c->ev = calloc(o->nev ? o->nev : 1, sizeof(*c->ev));
 	if (c->ev) {
-		memcpy(c->ev, o->ev, o->nev * sizeof(*c->ev));
-		c->nev = o->nev;
+		for (size_t i = 0; i < o->nev; i++) {
+			struct sl_event *e = sl_evlog_get(w->log, o->ev[i]);
+			if (e)
+				c->ev[c->nev++] = e;
+		}
 	}
 	return c->name && c->detail && c->reqs ? 0 : -ENOMEM;
 }
@@ -1009,6 +1031,22 @@ static void invariants(struct sl_world *w)
 	static const char *const none[] = { NULL };
 	sl_check_wellformed(w->log, &o);
 	sl_world_check(w, "invariant: well-formed SIP", none, 0, &o);
+	/* Where requests went and in which order are judged for a client resolving the URI
+	 * it was given; a proxy's or server's duties (RFC 3263 4.4, 5) differ. */
+	if (w->role && strcmp(w->role, "client"))
+		return;
+	unsigned caps = w->sut ? sl_sut_caps(w->sut) : 0, mask = 0;
+	mask |= caps & SUT_CAP_UDP ? SL_TP_UDP : 0;
+	mask |= caps & SUT_CAP_TCP ? SL_TP_TCP : 0;
+	mask |= caps & SUT_CAP_TLS ? SL_TP_TLS : 0;
+	mask |= caps & SUT_CAP_IPV6 ? SL_TP_IPV6 : 0;
+	const char *ids[32];
+	sl_check_addresses(w->log, mask, &o);
+	size_t nid = sl_check_req_ids(o.pass ? o.seen : o.failed, ids, 32);
+	sl_world_check(w, "invariant: only addresses the URI or DNS gave", ids, nid, &o);
+	sl_check_order(w->log, mask, &o);
+	nid = sl_check_req_ids(o.pass ? o.seen : o.failed, ids, 32);
+	sl_world_check(w, "invariant: target order RFC 2782 allows", ids, nid, &o);
 }
 
 /* Every requirement the scenario covers must be spoken for by some check. */
@@ -1042,6 +1080,8 @@ static const char *kind_str(enum sl_ev_kind k)
 	case SL_EV_SIP_TX: return "sip-tx";
 	case SL_EV_SUT_REQ: return "sut-request";
 	case SL_EV_SUT_DONE: return "sut-done";
+	case SL_EV_STRAY: return "stray";
+	case SL_EV_REJECT: return "reject";
 	default: return "note";
 	}
 }
@@ -1096,6 +1136,16 @@ static void write_log(struct sl_world *w)
 			fprintf(f, " request %u ended: %s", e->req_id,
 				sl_sut_status_str(e->status, st, sizeof(st)));
 			break;
+		case SL_EV_STRAY:
+		case SL_EV_REJECT:
+			fprintf(f, " %s", e->text ? e->text : "");
+			if (e->method)
+				fprintf(f, ": %s %s branch=%s call-id=%s cseq=%lu", e->method, e->uri,
+					e->branch ? e->branch : "-", e->call_id ? e->call_id : "-",
+					e->cseq);
+			if (e->answers)
+				fprintf(f, " (answers event %u)", e->answers->idx);
+			break;
 		default:
 			fprintf(f, " %s", e->text ? e->text : "");
 		}
@@ -1104,11 +1154,11 @@ static void write_log(struct sl_world *w)
 	fclose(f);
 }
 
-static json_t *check_json(const struct sl_world *w, const struct rec_check *c)
+static json_t *check_json(const struct rec_check *c)
 {
 	json_t *pk = json_array();
 	for (size_t i = 0; i < c->nev; i++) {
-		const struct sl_event *e = sl_evlog_get(w->log, c->ev[i]);
+		const struct sl_event *e = c->ev[i];
 		for (int k = 0; e && k < 2; k++)
 			if (e->fp[k].frame)
 				json_array_append_new(pk, json_integer(e->fp[k].frame));
@@ -1132,7 +1182,8 @@ static json_t *events_json(const struct sl_world *w)
 		const struct sl_event *e = sl_evlog_get(w->log, i);
 		json_t *o = json_pack("{s:I, s:f, s:s}", "i", (json_int_t)i, "t", e->t_sut, "kind",
 				      kind_str(e->kind));
-		int to_peer = e->kind == SL_EV_SIP_RX || e->kind == SL_EV_DNS;
+		int to_peer = e->kind == SL_EV_SIP_RX || e->kind == SL_EV_DNS ||
+			      e->kind == SL_EV_STRAY;
 		if (e->client && e->server) {
 			set_str(o, "from", to_peer ? e->client : e->server);
 			set_str(o, "to", to_peer ? e->server : e->client);
@@ -1167,6 +1218,8 @@ static json_t *events_json(const struct sl_world *w)
 		set_str(o, "text", e->text);
 		if (e->bounced)
 			json_object_set_new(o, "bounced", json_true());
+		if (e->answers)
+			json_object_set_new(o, "answers", json_integer(e->answers->idx));
 		json_t *fr = json_array();
 		for (int k = 0; k < 2; k++)
 			if (e->fp[k].frame)
@@ -1175,6 +1228,29 @@ static json_t *events_json(const struct sl_world *w)
 		json_array_append_new(arr, o);
 	}
 	return arr;
+}
+
+/* What reached lo that no peer and no DNS server took becomes events (sl_stray.h). */
+static void strays(struct sl_world *w)
+{
+	const char *decl[MAX_PEERS + 2];
+	char buf[MAX_PEERS + 2][96];
+	size_t n = 0;
+	for (size_t i = 0; i < w->npeers; i++) {
+		snprintf(buf[n], sizeof(buf[n]), "%s/%s", sl_peer_addr(w->peers[i]),
+			 sl_peer_transport(w->peers[i]));
+		decl[n] = buf[n];
+		n++;
+	}
+	snprintf(buf[n], sizeof(buf[n]), "%s:%d/udp", DNS_ADDR, DNS_PORT);
+	decl[n] = buf[n];
+	n++;
+	snprintf(buf[n], sizeof(buf[n]), "%s:%d/tcp", DNS_ADDR, DNS_PORT);
+	decl[n] = buf[n];
+	n++;
+	static const char *const self[] = { SUT_ADDR, "::1" };
+	if (sl_stray_events(w->cap, w->log, decl, n, self, 2) < 0)
+		sl_world_note(w, "capture: out of memory while logging stray packets");
 }
 
 json_t *sl_world_finish(struct sl_world *w, const char *reason, int not_run)
@@ -1208,6 +1284,7 @@ json_t *sl_world_finish(struct sl_world *w, const char *reason, int not_run)
 			sl_world_note(w, t);
 		}
 		sl_capture_match(w->cap, w->log);
+		strays(w);
 		if (sl_capture_write(w->cap, w->o.pcap_path, w->clk, err, sizeof(err)) == 0) {
 			const char *base = strrchr(w->o.pcap_path, '/');
 			char rel[256];
@@ -1246,7 +1323,7 @@ json_t *sl_world_finish(struct sl_world *w, const char *reason, int not_run)
 	int pass = 1;
 	json_t *checks = json_array();
 	for (size_t i = 0; i < w->nchecks; i++) {
-		json_array_append_new(checks, check_json(w, &w->checks[i]));
+		json_array_append_new(checks, check_json(&w->checks[i]));
 		pass &= w->checks[i].pass;
 	}
 	const char *verdict = not_run ? "not-run" : reason ? "error" : pass ? "pass" : "fail";

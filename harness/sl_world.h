@@ -75,6 +75,12 @@ struct sl_send_opts {
  * -errno (SUT died, watchdog) with the reason in err. */
 int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_t body_len,
 		  const struct sl_send_opts *o, int *status, char *err, size_t errlen);
+/* The same without the settling, for a run of transactions where only the last needs
+ * the network to settle (expect_weights trials): call sl_world_settle() after. */
+int sl_world_send_quick(struct sl_world *w, const char *method, const char *uri,
+			size_t body_len, const struct sl_send_opts *o, int *status, char *err,
+			size_t errlen);
+int sl_world_settle(struct sl_world *w, char *err, size_t errlen);
 /* Jumps the SUT clock (only between transactions). */
 int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errlen);
 void sl_world_note(struct sl_world *w, const char *text);
@@ -121,9 +127,6 @@ struct sl_uac *sl_world_uac(struct sl_world *w, char *err, size_t errlen);
  * watchdog fired) with the reason in err. */
 int sl_world_wait(struct sl_world *w, int (*done)(void *arg), void *arg, double sut_s,
 		  char *err, size_t errlen);
-/* Lets the network settle for 2*T1 of SUT time, as after send{}. */
-int sl_world_settle(struct sl_world *w, char *err, size_t errlen);
-
 /* Ends the scenario: verdict is "pass"/"fail" (from the checks) unless reason is given
  * (then "error", or "not-run" when not_run). Writes pcap and log; returns the scenario's
  * result object (new reference). */

@@ -60,4 +60,16 @@ int rpt_pcapng_write(const json_t *sc, const char *pcap_path, const char *out_pa
  * scenario added, removed or changed; returns how many lines it wrote. */
 int rpt_diff(FILE *f, const json_t *old, const json_t *new_run);
 
+/* The cross-stack matrix: runs[i] is the results of dirs[i] (one SUT each, as given on
+ * the command line; links to pcaps and scenario files are made relative to the output
+ * file's directory). md_path / html_path: where to write ("-" for stdout, NULL: not at
+ * all). notes_dir: write-ups as <notes_dir>/<sut>/<scenario>.md, inlined for every failing
+ * or erroring cell. Returns how many such cells have no write-up (each listed on missing
+ * when not NULL), or -errno with err set. */
+struct rpt_matrix_opts {
+	const char *md_path, *html_path, *notes_dir;
+};
+int rpt_matrix_write(json_t *const *runs, const char *const *dirs, size_t n,
+		     const struct rpt_matrix_opts *o, FILE *missing, char *err, size_t errlen);
+
 #endif

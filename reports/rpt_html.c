@@ -330,7 +330,10 @@ static void scenario(FILE *f, const json_t *sc)
 	else
 		fputs("<p class=\"legend\">One arrow per packet, SUT time at the left, #n the "
 		      "frame in the pcap; red: a packet a failed check cites (hover for the "
-		      "detail).</p>\n", f);
+		      "detail); orange, dashed: a packet only the capture saw (a request no "
+		      "peer took, the kernel's ICMP or RST); brown, dashed: what a peer "
+		      "forged. A wide ladder scrolls sideways; its heads repeat every 24 "
+		      "rows.</p>\n", f);
 	fputs("</div>\n", f);
 	json_t *evs = json_object_get(sc, "events");
 	if (json_array_size(evs)) {

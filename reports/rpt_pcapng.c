@@ -91,12 +91,16 @@ static void describe(const json_t *e, size_t k, char *out, size_t len)
 			 (long long)json_integer_value(json_object_get(e, "ancount")),
 			 rpt_str(e, "qtype"), rpt_str(e, "qname"));
 	else if (*rpt_str(e, "method"))
-		snprintf(out, len, "SIP %s %s -> %s branch %s", rpt_str(e, "method"),
-			 rpt_str(e, "from"), rpt_str(e, "to"), rpt_str(e, "branch"));
+		snprintf(out, len, "SIP %s %s -> %s branch %s%s", rpt_str(e, "method"),
+			 rpt_str(e, "from"), rpt_str(e, "to"), rpt_str(e, "branch"),
+			 strcmp(kind, "stray") ? "" : " (stray: no peer took it)");
 	else if (st)
 		snprintf(out, len, "SIP %lld (%s) %s -> %s branch %s", (long long)st,
 			 rpt_str(e, "cseq_method"), rpt_str(e, "from"), rpt_str(e, "to"),
 			 rpt_str(e, "branch"));
+	else if (*rpt_str(e, "text")) /* strays, the kernel's answers: the log says what */
+		snprintf(out, len, "%s %s -> %s: %s", kind, rpt_str(e, "from"), rpt_str(e, "to"),
+			 rpt_str(e, "text"));
 	else
 		snprintf(out, len, "%s %s -> %s", kind, rpt_str(e, "from"), rpt_str(e, "to"));
 }

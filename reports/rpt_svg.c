@@ -1,23 +1,28 @@
 /* rpt_svg.c: the ladder diagram of one scenario: who sent what to whom, in SUT time,
  * drawn from results.json "events", with the packets of failed checks marked. */
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rpt_int.h"
 
-#define MAX_COLS  12
+#define MAX_COLS  256 /* the world declares at most 64 peers; strays add their addresses */
 #define LABEL_MAX 46
 #define ROW_H     30
 #define TOP       78
 #define GUTTER    150 /* x of the first column */
 #define MARGIN_R  200 /* room for the failed-check marks */
 #define GAP_S     1.0 /* a quiet stretch longer than this gets its own row */
+#define HEAD_EVERY 24 /* rows between repeated column headers in a long ladder */
+#define HEAD_H    46
 
 enum { COL_DNS, COL_SUT };
 
 struct cols {
 	const char *addr[MAX_COLS]; /* column address (NULL for the SUT) */
+	int peer[MAX_COLS];         /* a peer answered there (else: only strays reached it) */
 	size_t n;
 	const char *sut[8];         /* the SUT's addresses, as events name them */
 	size_t nsut;
@@ -31,7 +36,7 @@ struct row {
 	int from, to;     /* columns; a box sits on from */
 	json_int_t frame; /* 0: none */
 	char label[LABEL_MAX * 4 + 8];
-	int dashed;
+	int dashed;       /* 1: seen on the wire only (stray, kernel answer); 2: forged */
 	const json_t *ev;
 };
 
@@ -121,10 +126,17 @@ static void columns(struct cols *c, const json_t *evs)
 	}
 	json_array_foreach(evs, i, e) {
 		const char *k = rpt_str(e, "kind");
+		int col = -1;
 		if (!strcmp(k, "sip-rx") && *rpt_str(e, "to"))
-			peer_col(c, rpt_str(e, "to"));
+			col = peer_col(c, rpt_str(e, "to"));
 		else if (!strcmp(k, "sip-tx") && *rpt_str(e, "from"))
-			peer_col(c, rpt_str(e, "from"));
+			col = peer_col(c, rpt_str(e, "from"));
+		else if (!strcmp(k, "stray") && *rpt_str(e, "to") &&
+			 find(c->sut, c->nsut, rpt_str(e, "to")) < 0 &&
+			 (!c->addr[COL_DNS] || strcmp(rpt_str(e, "to"), c->addr[COL_DNS])))
+			peer_col(c, rpt_str(e, "to")); /* where a request went and nobody was */
+		if (col >= 0)
+			c->peer[col] = 1;
 	}
 }
 
@@ -179,24 +191,61 @@ static json_int_t frame_at(const json_t *e, size_t k)
 	return json_integer_value(json_array_get(json_object_get(e, "frames"), k));
 }
 
-/* The same request (method, branch) to the same place as an earlier event: a
- * retransmission, worth telling apart from a new transaction in the picture. */
-static int is_retransmission(const json_t *evs, size_t upto, const json_t *e)
+/* Requests seen so far, by (kind, method, branch, destination): the same request to the
+ * same place again is a retransmission, worth telling apart from a new transaction in
+ * the picture. A hash set, so a ladder of thousands of transactions stays linear. */
+struct seen {
+	char **key;
+	size_t cap, n;
+};
+
+static uint64_t str_hash(const char *s)
 {
-	size_t i;
-	json_t *x;
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* 1 if e's request was seen before (then or now it is remembered); 0 otherwise. */
+static int is_retransmission(struct seen *st, const json_t *e)
+{
 	if (!*rpt_str(e, "method") || !*rpt_str(e, "branch"))
 		return 0;
-	json_array_foreach(evs, i, x) {
-		if (i >= upto)
-			break;
-		if (!strcmp(rpt_str(x, "kind"), rpt_str(e, "kind")) &&
-		    !strcmp(rpt_str(x, "method"), rpt_str(e, "method")) &&
-		    !strcmp(rpt_str(x, "branch"), rpt_str(e, "branch")) &&
-		    !strcmp(rpt_str(x, "to"), rpt_str(e, "to")))
-			return 1;
+	char k[512];
+	snprintf(k, sizeof(k), "%s\x01%s\x01%s\x01%s", rpt_str(e, "kind"), rpt_str(e, "method"),
+		 rpt_str(e, "branch"), rpt_str(e, "to"));
+	if (st->n * 2 >= st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 256;
+		char **nk = calloc(cap, sizeof(*nk));
+		if (!nk)
+			return 0;
+		for (size_t i = 0; i < st->cap; i++) {
+			if (!st->key[i])
+				continue;
+			size_t h = (size_t)str_hash(st->key[i]) & (cap - 1);
+			while (nk[h])
+				h = (h + 1) & (cap - 1);
+			nk[h] = st->key[i];
+		}
+		free(st->key);
+		st->key = nk;
+		st->cap = cap;
 	}
+	size_t h = (size_t)str_hash(k) & (st->cap - 1);
+	for (; st->key[h]; h = (h + 1) & (st->cap - 1))
+		if (!strcmp(st->key[h], k))
+			return 1;
+	st->key[h] = strdup(k);
+	st->n += st->key[h] != NULL;
 	return 0;
+}
+
+static void seen_free(struct seen *st)
+{
+	for (size_t i = 0; i < st->cap; i++)
+		free(st->key[i]);
+	free(st->key);
 }
 
 static void sip_label(const json_t *e, char *out, size_t len)
@@ -216,6 +265,37 @@ static void sip_label(const json_t *e, char *out, size_t len)
 		snprintf(out, len, "SIP (unparsed)");
 }
 
+/* What a packet only the capture saw (or a peer forged) is, in a few words. */
+static void wire_label(const json_t *e, const char *k, char *out, size_t len)
+{
+	const char *t = rpt_str(e, "text");
+	const char *icmp = strstr(t, "ICMP");
+	if (!strcmp(k, "stray")) {
+		if (*rpt_str(e, "method") || json_integer_value(json_object_get(e, "status"))) {
+			sip_label(e, out, len);
+			size_t l = strlen(out);
+			snprintf(out + l, len - l, " (stray)");
+		} else if (*rpt_str(e, "qtype")) {
+			snprintf(out, len, "DNS %s %s (stray)", rpt_str(e, "qtype"), rpt_str(e, "qname"));
+		} else if (!strcmp(rpt_str(e, "transport"), "tcp")) {
+			snprintf(out, len, "TCP SYN%s", strstr(t, "never answered") ? " (unanswered)" : "");
+		} else {
+			snprintf(out, len, "UDP datagram (stray)");
+		}
+	} else if (icmp) {
+		/* "ICMP port unreachable for ..." / "ICMPv6 ..." / "peer ...: ICMP port unreachable to" */
+		const char *end = strstr(icmp, " for ");
+		if (!end)
+			end = strstr(icmp, " to ");
+		int n = end ? (int)(end - icmp) : (int)strlen(icmp);
+		snprintf(out, len, "%.*s", n, icmp);
+	} else if (strstr(t, "RST") || strstr(t, "reset")) {
+		snprintf(out, len, "TCP RST");
+	} else {
+		snprintf(out, len, "%s", k);
+	}
+}
+
 /* The rows of the diagram; returns how many were filled (at most cap). */
 static size_t rows(struct cols *c, const json_t *evs, struct row *r, size_t cap)
 {
@@ -223,6 +303,7 @@ static size_t rows(struct cols *c, const json_t *evs, struct row *r, size_t cap)
 	json_t *e;
 	double last = 0;
 	int any = 0;
+	struct seen st = { 0 };
 	json_array_foreach(evs, i, e) {
 		/* Room for this event's rows (a gap and two arrows) and the closing note. */
 		if (n + 4 > cap)
@@ -260,7 +341,7 @@ static size_t rows(struct cols *c, const json_t *evs, struct row *r, size_t cap)
 			w.to = rx ? peer : COL_SUT;
 			w.frame = frame_at(e, 0);
 			sip_label(e, w.label, sizeof(w.label));
-			if (is_retransmission(evs, i, e)) {
+			if (is_retransmission(&st, e)) {
 				size_t l = strlen(w.label);
 				snprintf(w.label + l, sizeof(w.label) - l, " (retransmission)");
 			}
@@ -280,16 +361,15 @@ static size_t rows(struct cols *c, const json_t *evs, struct row *r, size_t cap)
 					 (long long)json_integer_value(json_object_get(e, "request")),
 					 rpt_str(e, "outcome"));
 		} else if (*rpt_str(e, "from") && *rpt_str(e, "to")) {
-			/* Kinds this writer does not know yet (ICMP, TCP reset): still drawn. */
+			/* Strays, the kernel's ICMP and RST, what peers forge; kinds this writer
+			 * does not know yet are still drawn, named by their kind. */
 			w.from = col_of(c, rpt_str(e, "from"));
 			w.to = col_of(c, rpt_str(e, "to"));
-			if (w.from < 0 || w.to < 0)
+			if (w.from < 0 || w.to < 0 || w.from == w.to)
 				continue;
-			w.dashed = 1;
+			w.dashed = strcmp(k, "note") ? 1 : 2;
 			w.frame = frame_at(e, 0);
-			/* An ICMP error is worth naming: it is why the next target is tried. */
-			snprintf(w.label, sizeof(w.label), "%s",
-				 !strncmp(rpt_str(e, "transport"), "icmp", 4) ? "ICMP unreachable" : k);
+			wire_label(e, k, w.label, sizeof(w.label));
 		} else {
 			continue;
 		}
@@ -308,6 +388,7 @@ static size_t rows(struct cols *c, const json_t *evs, struct row *r, size_t cap)
 			r[n++] = w2;
 		}
 	}
+	seen_free(&st);
 	return n;
 }
 
@@ -351,13 +432,19 @@ static void arrow(FILE *f, const json_t *sc, const struct row *w, int y, int spa
 {
 	int x1 = col_x(w->from, spacing), x2 = col_x(w->to, spacing);
 	int failed = failed_for(NULL, sc, w->frame, 0);
-	const char *colr = failed ? "#c62828" : w->dashed ? "#8d6e63" : "#37474f";
+	const char *colr = failed ? "#c62828" : w->dashed == 1 ? "#e65100" : w->dashed ? "#8d6e63" :
+			   "#37474f";
 	int dir = x2 > x1 ? 1 : -1;
-	fprintf(f, "<g class=\"msg%s\">", failed ? " failed" : "");
+	fprintf(f, "<g class=\"msg%s%s\">", w->dashed == 1 ? " wire" : "",
+		failed ? " failed" : "");
 	fputs("<title>", f);
 	rpt_xml_esc(f, w->label, 0);
 	if (w->frame)
 		fprintf(f, " (frame %lld)", (long long)w->frame);
+	if (w->dashed && *rpt_str(w->ev, "text")) {
+		fputs("\n", f);
+		rpt_xml_esc(f, rpt_str(w->ev, "text"), 0);
+	}
 	failed_for(f, sc, w->frame, 1);
 	fputs("</title>", f);
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
@@ -387,18 +474,24 @@ static void box(FILE *f, const struct row *w, int y, int spacing)
 	fputs("</text></g>\n", f);
 }
 
-static void header(FILE *f, const struct cols *c, int spacing)
+/* The column heads at y (their boxes' top): DNS server, SUT, each peer, and the places
+ * strays reached where no peer was. */
+static void header(FILE *f, const struct cols *c, int spacing, int y)
 {
+	fprintf(f, "<g class=\"heads\">");
 	for (size_t i = 0; i < c->n; i++) {
 		int x = col_x((int)i, spacing);
-		const char *name = i == COL_DNS ? "DNS server" : i == COL_SUT ? "SUT" : "peer";
+		const char *name = i == COL_DNS ? "DNS server" : i == COL_SUT ? "SUT" :
+				   c->peer[i] ? "peer" : "not listening";
 		const char *addr = i == COL_SUT ? (c->nsut ? c->sut[0] : "") : c->addr[i];
-		fprintf(f, "<rect x=\"%d\" y=\"8\" width=\"160\" height=\"40\" rx=\"5\" "
-			   "fill=\"%s\" stroke=\"#546e7a\"/>", x - 80,
-			i == COL_SUT ? "#fff8e1" : "#eceff1");
-		fprintf(f, "<text x=\"%d\" y=\"24\" text-anchor=\"middle\" font-weight=\"bold\" "
-			   "font-family=\"sans-serif\" font-size=\"12\">%s</text>", x, name);
-		fprintf(f, "<text x=\"%d\" y=\"40\" text-anchor=\"middle\" fill=\"#455a64\">", x);
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"160\" height=\"40\" rx=\"5\" "
+			   "fill=\"%s\" stroke=\"#546e7a\"%s/>", x - 80, y,
+			i == COL_SUT ? "#fff8e1" : i > COL_SUT && !c->peer[i] ? "#fbe9e7" : "#eceff1",
+			i > COL_SUT && !c->peer[i] ? " stroke-dasharray=\"4 2\"" : "");
+		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-weight=\"bold\" "
+			   "font-family=\"sans-serif\" font-size=\"12\">%s</text>", x, y + 16, name);
+		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#455a64\">", x,
+			y + 32);
 		char host[128], other[128];
 		int one_host = i == COL_SUT && c->nsut > 1;
 		if (one_host) {
@@ -414,6 +507,23 @@ static void header(FILE *f, const struct cols *c, int spacing)
 			fprintf(f, " +%zu", c->nsut - 1);
 		fputs("</text>\n", f);
 	}
+	fputs("</g>\n", f);
+}
+
+/* Column spacing: room for each arrow's label over the columns it spans (so a wide
+ * ladder does not give every column the longest label's width). */
+static int spacing_for(const struct row *r, size_t n)
+{
+	int sp = 190;
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].kind != ROW_ARROW)
+			continue;
+		int span = abs(r[i].to - r[i].from);
+		int need = ((int)nchars(r[i].label) * 7 + 24) / (span ? span : 1);
+		if (need > sp)
+			sp = need;
+	}
+	return sp;
 }
 
 int rpt_svg_ladder(FILE *f, const json_t *sc)
@@ -440,14 +550,11 @@ int rpt_svg_ladder(FILE *f, const json_t *sc)
 			 "events are in the log and the pcap", n, nev);
 		n++;
 	}
-	size_t widest = 0;
-	for (size_t i = 0; i < n; i++)
-		if (r[i].kind == ROW_ARROW && nchars(r[i].label) > widest)
-			widest = nchars(r[i].label);
-	int spacing = (int)widest * 7 + 24;
-	spacing = spacing < 190 ? 190 : spacing;
+	int spacing = spacing_for(r, n);
 	int width = col_x((int)c.n - 1, spacing) + 80 + MARGIN_R;
-	int height = TOP + (int)n * ROW_H;
+	/* A long ladder repeats its column heads, so the columns stay named far down. */
+	size_t nheads = n > HEAD_EVERY ? (n - 1) / HEAD_EVERY : 0;
+	int height = TOP + (int)n * ROW_H + (int)nheads * HEAD_H;
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"ladder\" width=\"%d\" "
 		   "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"monospace\" "
 		   "font-size=\"11\" role=\"img\" aria-label=\"ladder diagram of ", width, height,
@@ -459,10 +566,13 @@ int rpt_svg_ladder(FILE *f, const json_t *sc)
 		fprintf(f, "<line x1=\"%d\" y1=\"48\" x2=\"%d\" y2=\"%d\" stroke=\"#b0bec5\" "
 			   "stroke-dasharray=\"3 3\"/>\n", col_x((int)i, spacing),
 			col_x((int)i, spacing), height - 6);
-	header(f, &c, spacing);
+	header(f, &c, spacing, 8);
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &r[i];
-		int y = TOP + (int)i * ROW_H + 12;
+		int heads = (int)(i / HEAD_EVERY);
+		int y = TOP + (int)i * ROW_H + heads * HEAD_H + 12;
+		if (i && i % HEAD_EVERY == 0)
+			header(f, &c, spacing, y - HEAD_H - 16);
 		if (w->kind == ROW_GAP) {
 			fprintf(f, "<g class=\"gap\"><line x1=\"8\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
 				   "stroke=\"#cfd8dc\" stroke-dasharray=\"1 4\"/><text x=\"%d\" "

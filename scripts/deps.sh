@@ -11,7 +11,10 @@ PKGS=(
   libldns-dev            # DNS wire format and zone files (fake DNS and ref)
   libjansson-dev         # results.json read and write
   libssl-dev             # TLS peers and ref's TLS
-  libre-dev              # libre, the first real stack (sut_adapters/libre)
+  libre-dev              # libre, a real stack (sut_adapters/libre)
+  libsofia-sip-ua-dev    # sofia-sip's nta (sut_adapters/sofia)
+  kamailio               # a stateful proxy, daemon adapter (sut_adapters/kamailio)
+  baresip-core           # a UA driven through the exec kind (sut_adapters/baresip)
   iproute2 nftables      # namespaces, dropped SYNs
   tshark                 # pcap validation in tests
   knot-dnsutils dnsutils # kdig / dig against the fake DNS
@@ -22,6 +25,8 @@ PKGS=(
   clang libclang-rt-14-dev # libFuzzer targets (make fuzz)
   libxml2-utils          # xmllint validates junit.xml and report.html in tests
   valgrind               # make valgrind
+  chromium fonts-dejavu-core # report.html rendered headless in tests (test_report_browser.sh)
+  nodejs                 # drives chromium over the DevTools pipe (tests/e2e/cdp_report.js)
 )
 
 missing=()

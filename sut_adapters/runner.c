@@ -133,6 +133,15 @@ static void on_done(void *arg, unsigned id, int status)
 	send_msg(&(struct sut_proto_msg){ .kind = SUT_MSG_DONE, .id = id, .status = status });
 }
 
+static bool parse_rate(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return errno == 0 && end != s && *end == '\0' && *out > 0;
+}
+
 static void set_str(char **slot, const char **cfg_field, const char *v)
 {
 	char *copy = strdup(v);
@@ -185,6 +194,8 @@ static void cmd_cfg(const char *key, const char *val, const char *line)
 		R.cfg.timer_f_ms = (unsigned)n;
 	else if (strcmp(key, "seed") == 0 && sut_proto_ulong(val, UINT_MAX, &n))
 		R.cfg.seed = (unsigned)n;
+	else if (strcmp(key, "rate") == 0 && parse_rate(val, &R.cfg.rate))
+		;
 	else
 		fatal("bad control line: %s", line);
 }
@@ -250,6 +261,8 @@ static void cmd_open(void)
 		R.cfg.timer_b_ms = 64 * R.cfg.t1_ms;
 	if (!R.cfg.timer_f_ms)
 		R.cfg.timer_f_ms = 64 * R.cfg.t1_ms;
+	if (!(R.cfg.rate > 0))
+		R.cfg.rate = 1;
 	private_resolv_conf();
 	rc = R.ad->open(&R.cfg, &R.ctx);
 	R.opened = rc == 0;

@@ -64,6 +64,8 @@ struct sut_config {
 				 * (answer requests it receives, section 5) */
 	uint16_t listen_port;   /* where the SUT listens in every role: bind_addr:listen_port,
 				 * UDP (and TCP when it has TCP); 5060 */
+	double rate;            /* SUT seconds per real second (--rate), for what libfaketime
+				 * does not speed up (kamailio's setitimer ticks) */
 	/* Appended within ABI 1 as well (NULL/0 from a runner that predates them): the SUT's
 	 * own TLS identity, for the TLS connections it accepts in the stateless-proxy and
 	 * server roles; issued by the CA of tls_ca_file for bind_addr (an iPAddress entry)

@@ -346,12 +346,12 @@ static void exec_close(void *ctx)
 	free(c);
 }
 
-static const struct sut_adapter exec_adapter = {
+static struct sut_adapter exec_adapter = {
 	.abi_version = SUT_ABI_VERSION,
 	.name = "exec",
 	.version = "1",
-	/* What the command does is its own business: only plain UDP requests are assumed,
-	 * and no timer control (the command keeps its own). */
+	/* What the command does is its own business: plain UDP unless the user says more
+	 * (SIPLOC_EXEC_CAPS), and no timer control (the command keeps its own). */
 	.caps = SUT_CAP_UDP,
 	.open = exec_open,
 	.request = exec_request,
@@ -359,9 +359,39 @@ static const struct sut_adapter exec_adapter = {
 	.close = exec_close,
 };
 
+/* SIPLOC_EXEC_CAPS="udp,tcp,tls,ipv6,cancel": what the command can do, so scenarios it
+ * cannot run are not-run and the invariants judge it by the transports it has. */
+static int parse_caps(const char *s, unsigned *caps)
+{
+	static const struct { const char *w; unsigned bit; } map[] = {
+		{ "udp", SUT_CAP_UDP }, { "tcp", SUT_CAP_TCP }, { "tls", SUT_CAP_TLS },
+		{ "ipv6", SUT_CAP_IPV6 },
+	};
+	*caps = 0;
+	while (*s) {
+		size_t n = strcspn(s, ", "), k;
+		for (k = 0; k < sizeof(map) / sizeof(map[0]); k++)
+			if (strlen(map[k].w) == n && !strncmp(map[k].w, s, n))
+				break;
+		if (n && k == sizeof(map) / sizeof(map[0])) {
+			fprintf(stderr, "exec: SIPLOC_EXEC_CAPS: unknown capability '%.*s' "
+				"(udp tcp tls ipv6)\n", (int)n, s);
+			return -EINVAL;
+		}
+		if (n)
+			*caps |= map[k].bit;
+		s += n;
+		s += strspn(s, ", ");
+	}
+	return 0;
+}
+
 const struct sut_adapter *sut_adapter_v1(void);
 
 const struct sut_adapter *sut_adapter_v1(void)
 {
+	const char *env = getenv("SIPLOC_EXEC_CAPS");
+	if (env && *env && parse_caps(env, &exec_adapter.caps) < 0)
+		return NULL;
 	return &exec_adapter;
 }

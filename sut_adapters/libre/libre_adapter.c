@@ -15,9 +15,9 @@
 #include "sut_adapter.h"
 
 /* No SUT_CAP_TIMERS: libre 1.x fixes T1 at compile time (SIP_T1) and arms timers B and
- * F at 64*T1, so cfg->t1_ms and friends cannot be applied. No CANCEL, no TCP/TLS: neither
- * is wired up here. */
-#define LIBRE_CAPS SUT_CAP_UDP
+ * F at 64*T1, so cfg->t1_ms and friends cannot be applied. No TLS: libre's TLS transport
+ * works, but the harness has no TLS peers to show it yet. */
+#define LIBRE_CAPS (SUT_CAP_UDP | SUT_CAP_TCP | SUT_CAP_CANCEL)
 #define LIBRE_SIP_PORT 5060
 #ifndef LIBRE_PC_VERSION
 #define LIBRE_PC_VERSION "unknown" /* the Makefile passes pkg-config's modversion */
@@ -226,6 +226,7 @@ static int libre_adapter_open(const struct sut_config *cfg, void **ctxp)
 {
 	struct adapter_ctx *c = calloc(1, sizeof(*c));
 	struct sa dns, laddr;
+	unsigned wanted;
 	int err = ENOMEM;
 
 	*ctxp = NULL;
@@ -240,8 +241,9 @@ static int libre_adapter_open(const struct sut_config *cfg, void **ctxp)
 	c->bind_addr = strdup(cfg->bind_addr ? cfg->bind_addr : "127.0.0.1");
 	if (!c->bind_addr)
 		goto fail;
-	if (cfg->caps_wanted && !(cfg->caps_wanted & SUT_CAP_UDP)) {
-		logf_(c, "libre: the scenario forbids UDP, the only transport this adapter has");
+	wanted = cfg->caps_wanted ? cfg->caps_wanted & LIBRE_CAPS : LIBRE_CAPS;
+	if (!(wanted & (SUT_CAP_UDP | SUT_CAP_TCP))) {
+		logf_(c, "libre: the scenario allows neither UDP nor TCP");
 		err = ENOTSUP;
 		goto fail;
 	}
@@ -267,10 +269,13 @@ static int libre_adapter_open(const struct sut_config *cfg, void **ctxp)
 		goto fail;
 	}
 	err = sa_set_str(&laddr, c->bind_addr, LIBRE_SIP_PORT);
-	if (!err)
+	/* libre picks among the transports it has when NAPTR/SRV offer several */
+	if (!err && (wanted & SUT_CAP_UDP))
 		err = sip_transp_add(c->sip, SIP_TRANSP_UDP, &laddr);
+	if (!err && (wanted & SUT_CAP_TCP))
+		err = sip_transp_add(c->sip, SIP_TRANSP_TCP, &laddr);
 	if (err) {
-		logf_(c, "libre: cannot add the UDP transport on %s:%u: %s", c->bind_addr,
+		logf_(c, "libre: cannot add the transports on %s:%u: %s", c->bind_addr,
 		      LIBRE_SIP_PORT, strerror(err));
 		goto fail;
 	}
@@ -280,9 +285,10 @@ static int libre_adapter_open(const struct sut_config *cfg, void **ctxp)
 		goto fail;
 	}
 	c->wake_listened = true;
-	logf_(c, "libre %s open: sip udp %s:%u, dns %s:%u, libre's own T1=%u B=F=%u ms "
+	logf_(c, "libre %s open: sip%s%s %s:%u, dns %s:%u, libre's own T1=%u B=F=%u ms "
 	      "(asked: T1=%u B=%u F=%u), seed %u",
-	      sys_libre_version_get(), c->bind_addr, LIBRE_SIP_PORT,
+	      sys_libre_version_get(), (wanted & SUT_CAP_UDP) ? " udp" : "",
+	      (wanted & SUT_CAP_TCP) ? " tcp" : "", c->bind_addr, LIBRE_SIP_PORT,
 	      cfg->dns_addr ? cfg->dns_addr : "127.0.0.1", cfg->dns_port, (unsigned)SIP_T1,
 	      64u * SIP_T1, cfg->t1_ms, cfg->timer_b_ms, cfg->timer_f_ms, cfg->seed);
 	*ctxp = c;
@@ -367,6 +373,24 @@ out:
 	return -err;
 }
 
+/* libre sends the CANCEL once the INVITE has had a provisional response, to where the
+ * INVITE went (src/sip/request.c, sip_request_cancel()); the INVITE then ends with the
+ * server's 487 through on_response. */
+static int libre_adapter_cancel(void *ctx, unsigned id)
+{
+	struct adapter_ctx *c = ctx;
+
+	for (struct pending *p = c->pending; p; p = p->next) {
+		if (p->id == id && p->req) {
+			sip_request_cancel(p->req);
+			logf_(c, "libre: request %u: cancel asked", id);
+			return 0;
+		}
+	}
+	logf_(c, "libre: cancel %u: no such pending request", id);
+	return -ENOENT;
+}
+
 static int libre_adapter_run(void *ctx, int timeout_ms, sut_done_fn on_done, void *arg)
 {
 	struct adapter_ctx *c = ctx;
@@ -391,7 +415,7 @@ static const struct sut_adapter libre_adapter = {
 	.caps = LIBRE_CAPS,
 	.open = libre_adapter_open,
 	.request = libre_adapter_request,
-	.cancel = NULL,
+	.cancel = libre_adapter_cancel,
 	.run = libre_adapter_run,
 	.close = libre_adapter_close,
 };

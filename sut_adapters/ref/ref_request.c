@@ -433,7 +433,7 @@ int ref_request_cancel(struct ref_reqs *rs, unsigned id)
 		return 0;
 	r->cancel_requested = true;
 	ref_logf(rs->log, "request %u: cancel requested", id);
-	if (!r->txn) {
+	if (!r->txn || ref_mutant("cancel-local-only")) {
 		/* Nothing is pending at a server: end it from the loop, not inside this call. */
 		ref_resolver_free(r->res);
 		r->res = NULL;

@@ -235,6 +235,10 @@ static void got_srv(struct ref_resolver *r, const struct ref_dns_answer *a)
 		return;
 	}
 	if (ref_srv_is_dot(a->srv, a->n) && !ref_mutant("srv-dot-host")) {
+		if (ref_mutant("srv-dot-fallback")) {
+			fallback_to_a(r, r->srv_tp); /* as if "." were "no SRV records" */
+			return;
+		}
 		finish(r, SUT_E_NOTARGET, "SRV target \".\": service not offered");
 		return;
 	}

@@ -42,9 +42,11 @@ check "libre: ... and reports the last 503" test "$(outcomes fo-exhaust-all-503)
 # libre 1.1.0 takes the first NAPTR record whatever its flags (docs/conformance.md).
 check "libre: NAPTR flags are not checked (fail, TP-NAPTR-FLAGS)" \
   test "$(verdict naptr-flags-non-s-skipped)" = fail
-check "libre: ... the failing check is the route" jq -e '
+check "libre: ... the failing checks are the route and the address invariant (TP-NAPTR-FLAGS)" jq -e '
   [.scenarios[] | select(.id == "naptr-flags-non-s-skipped") | .checks[] |
-   select(.verdict == "fail") | .check] == ["expect_route"]' "$R"
+   select(.verdict == "fail") | .check] == ["expect_route", "invariant: only addresses the URI or DNS gave"] and
+  ([.scenarios[] | select(.id == "naptr-flags-non-s-skipped") | .checks[] |
+    select(.verdict == "fail" and (.check | startswith("invariant"))) | .requirements[]] == ["TP-NAPTR-FLAGS"])' "$R"
 check "libre: the adapter logged libre's own view of each attempt" \
   grep -q 'libre: request 1: attempt 2 over UDP to 127.0.0.3:5060' "$OUT/log/fo-503-next-srv-target.log"
 finish

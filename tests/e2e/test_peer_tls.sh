@@ -51,7 +51,7 @@ expect_status(r, "transport-error")'
 	scn tls-names 'peer("127.0.0.2:5061/tls", reply(486), { names = { "sip1.example.test" } })
 local r = send{ method = "OPTIONS", uri = "sips:bob@example.test" }
 expect_status(r, "transport-error")'
-	"$BUILD/siploc" run -q --pcapng --out "$L/out" \
+	SIPLOC_EXEC_CAPS=tls,ipv6 "$BUILD/siploc" run -q --pcapng --out "$L/out" \
 		--sut exec:'bash tests/e2e/exec_tls_client.sh {uri} {method} {ca}' "$L"/*.lua \
 		>"$E2E_TMP/run.out" 2>&1
 	R=$L/out/results.json

@@ -3,6 +3,8 @@
 # (sut_adapters/test/daemon.c): open() starts a Perl SIP client daemon from a generated
 # file; it knows the fake DNS only through /etc/resolv.conf, which the runner bound in a
 # private mount namespace. Its log is kept and forwarded, and nothing of it survives.
+# It looks up A records only, so its URIs carry a port (RFC 3263 4.2: A, no SRV): the
+# address invariant would rightly fail it on a URI without one.
 set -u
 . "$(dirname "$0")/lib.sh"
 BUILD=${BUILD:-build}
@@ -19,7 +21,7 @@ $ORIGIN example.test.
 @          IN A     127.0.0.2
 ]]
 peer("127.0.0.2:5060/udp", reply(200))
-local r = send{ method = "OPTIONS", uri = "sip:alice@example.test" }
+local r = send{ method = "OPTIONS", uri = "sip:alice@example.test:5060" }
 expect_status(r, 200)
 expect_dns({ "A example.test" }, { mode = "subsequence" })
 expect_route({ "127.0.0.2:5060/udp" }, { method = "OPTIONS" })
@@ -31,7 +33,7 @@ zone [[
 $ORIGIN example.test.
 other      IN A     127.0.0.2
 ]]
-expect_status(send{ method = "OPTIONS", uri = "sip:alice@example.test" }, "dns-error")
+expect_status(send{ method = "OPTIONS", uri = "sip:alice@example.test:5060" }, "dns-error")
 LUA
 OUT=$E2E_TMP/o
 expect_exit 0 "daemon adapter: both scenarios pass" "$SIPLOC" run -q --sut test-daemon --out "$OUT" "$E2E_TMP/scn"
@@ -40,7 +42,7 @@ check "daemon: verdicts" jq -e '[.scenarios[].verdict] == ["pass", "pass"]' "$R"
 L=$OUT/log/daemon-a.log
 check "daemon: its start is in the scenario log" grep -q 'sut: test-daemon: listening on 127.0.0.1:5098' "$L"
 check "daemon: resolv.conf bound for it" grep -q 'runner: /etc/resolv.conf is nameserver 127.0.0.1' "$L"
-check "daemon: its outcome line is forwarded" grep -q 'test-daemon: OPTIONS sip:alice@example.test -> 127.0.0.2:5060: 200' "$L"
+check "daemon: its outcome line is forwarded" grep -q 'test-daemon: OPTIONS sip:alice@example.test:5060 -> 127.0.0.2:5060: 200' "$L"
 check "daemon: its log file is kept" grep -q 'listening on' "$OUT/work/daemon-a/test-daemon.log"
 check "daemon: its generated program is kept" test -s "$OUT/work/daemon-a/daemon.pl"
 check "daemon: stopped on close" grep -q '^stopping' "$OUT/work/daemon-a/test-daemon.log"

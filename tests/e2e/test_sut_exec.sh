@@ -86,4 +86,20 @@ check "resolv.conf: the host's file is untouched" test "$before" = "$(md5sum /et
 
 expect_exit 2 "--sut exec: with no command" "$SIPLOC" run --sut exec: --out "$E2E_TMP/x" "$E2E_TMP/one.lua"
 
+# SIPLOC_EXEC_CAPS: what the command can do decides what runs; a bad word is named.
+SIPLOC_EXEC_CAPS=udp,bogus expect_exit 2 "SIPLOC_EXEC_CAPS with an unknown word" \
+  "$SIPLOC" run --sut exec:true --out "$E2E_TMP/x" "$E2E_TMP/one.lua"
+check "the message names the word" grep -q "unknown capability 'bogus'" "$E2E_TMP/last.err"
+cat >"$E2E_TMP/needtcp.lua" <<'LUA'
+scenario { id = "exec-needs-tcp", covers = { "TP-PARAM" }, needs = { "tcp" }, summary = "x" }
+peer("127.0.0.2:5060/tcp", reply(200))
+expect_status(send{ method = "OPTIONS", uri = "sip:a@127.0.0.2;transport=tcp" }, "success")
+LUA
+"$SIPLOC" run -q --sut exec:true --out "$E2E_TMP/c1" "$E2E_TMP/needtcp.lua" >/dev/null 2>&1
+check "without SIPLOC_EXEC_CAPS a tcp scenario is not-run" \
+  jq -e '.scenarios[0].verdict == "not-run"' "$E2E_TMP/c1/results.json"
+SIPLOC_EXEC_CAPS=udp,tcp "$SIPLOC" run -q --sut exec:false --out "$E2E_TMP/c2" "$E2E_TMP/needtcp.lua" >/dev/null 2>&1
+check "with SIPLOC_EXEC_CAPS=udp,tcp it runs (and fails: false is no client)" \
+  jq -e '.scenarios[0].verdict == "fail"' "$E2E_TMP/c2/results.json"
+
 finish

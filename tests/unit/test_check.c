@@ -372,6 +372,74 @@ static void test_weights_stray_and_too_few(void **st)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* P(the check fails) when first choices follow probabilities pr over 60 transactions:
+ * every multinomial outcome put through sl_check_weights itself, weighted by its
+ * probability. below: P(p-value < below) as well. */
+static double exact_fail_rate(const double pr[3], double below, double *p_below)
+{
+	double fail = 0, low = 0, total = 0;
+	const unsigned n = 60;
+	for (unsigned a = 0; a <= n; a++) {
+		for (unsigned b = 0; a + b <= n; b++) {
+			unsigned c = n - a - b;
+			double lp = lgamma(n + 1) - lgamma(a + 1) - lgamma(b + 1) - lgamma(c + 1) +
+				    a * log(pr[0]) + b * log(pr[1]) + c * log(pr[2]);
+			double w = exp(lp);
+			sl_evlog_free(L);
+			sl_evlog_new(&L);
+			firsts("127.0.0.2:5060", a);
+			firsts("127.0.0.3:5060", b);
+			firsts("127.0.0.4:5060", c);
+			struct sl_check_out o;
+			assert_int_equal(sl_check_weights(L, "OPTIONS", WW, 3, 0.001, &o), 0);
+			const char *p = strstr(o.detail, "p = ");
+			assert_non_null(p);
+			fail += o.pass ? 0 : w;
+			low += strtod(p + 4, NULL) < below ? w : 0;
+			total += w;
+		}
+	}
+	assert_true(fabs(total - 1) < 1e-9);
+	*p_below = low;
+	return fail;
+}
+
+/* What test_weights_seeds.sh relies on: the scenario's design (60 trials, weights
+ * 10/30/60, p > 0.001) fails a correct stack with probability close to 0.001 (the
+ * chi-square approximation holds with 6 expected in the smallest cell) and catches a
+ * stack that ignores weights nearly always. */
+static void test_weights_exact_error_rates(void **st)
+{
+	(void)st;
+	static const double follow[3] = { 0.1, 0.3, 0.6 }, uniform[3] = { 1 / 3.0, 1 / 3.0,
+									  1 / 3.0 };
+	double low, low_u;
+	double alpha = exact_fail_rate(follow, 0.1, &low);
+	double power = exact_fail_rate(uniform, 0.1, &low_u);
+	print_message("exact: false failure %.5f, P(p < 0.1) %.4f; ignore-weights fails %.4f\n",
+		      alpha, low, power);
+	assert_true(alpha > 0.0005 && alpha < 0.003);
+	assert_true(fabs(alpha - 0.0013) < 0.0002);
+	assert_true(fabs(low - 0.109) < 0.002);
+	assert_true(power > 0.97);
+}
+
+static void test_weights_from_counts_later_only(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	firsts("127.0.0.2:5060", 60); /* before: all to the first record */
+	size_t from = sl_evlog_count(L);
+	firsts("127.0.0.2:5060", 6);
+	firsts("127.0.0.3:5060", 18);
+	firsts("127.0.0.4:5060", 36);
+	assert_int_equal(sl_check_weights(L, "OPTIONS", WW, 3, 0.001, &o), 0);
+	assert_false(o.pass);
+	assert_int_equal(sl_check_weights_from(L, from, "OPTIONS", WW, 3, 0.001, &o), 0);
+	assert_true(o.pass);
+	assert_non_null(strstr(o.detail, "of 60 transactions"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -395,6 +463,8 @@ int main(void)
 		T(test_weights_ignored_fails),
 		T(test_weights_first_record_fails),
 		T(test_weights_stray_and_too_few),
+		T(test_weights_exact_error_rates),
+		T(test_weights_from_counts_later_only),
 	};
 	return cmocka_run_group_tests_name("sl_check", tests, NULL, NULL);
 }

@@ -1,0 +1,1 @@
+scenario { id = "a", covers = { "TXN-ONCE", "FO-503", "SRV-DOT" }, summary = "coverage fixture" }

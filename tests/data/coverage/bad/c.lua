@@ -1,0 +1,2 @@
+scenario { id = "c", covers = { "TXN-ONCE" }, summary = "x" }
+this is not lua

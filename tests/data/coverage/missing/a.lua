@@ -1,0 +1,1 @@
+scenario { id = "a", covers = { "TXN-ONCE" }, summary = "coverage fixture" }

@@ -1,0 +1,1 @@
+scenario { id = "b", covers = { "FO-503" }, summary = "coverage fixture" }

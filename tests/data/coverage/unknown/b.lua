@@ -1,0 +1,1 @@
+scenario { id = "b", covers = { "SRV-DOT", "XX-NOPE" }, summary = "coverage fixture" }

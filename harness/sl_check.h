@@ -91,14 +91,22 @@ int sl_check_weights_from(const struct sl_evlog *l, size_t from, const char *met
 void sl_check_response_route(const struct sl_evlog *l, int status, const char *method,
 			     const char *const *dests, size_t n, struct sl_check_out *o);
 
+/* From which copy on sl_check_one_server() judges. */
+enum sl_one_server_from {
+	SL_OS_FIRST,     /* every copy: the server the first copy reached */
+	SL_OS_ANSWER,    /* from the first answer (any response but 503) on: its server */
+	SL_OS_FAILOVER,  /* from the failover on (the first copy at another server than the
+			  * first copy's): no copy goes back to a server the transaction
+			  * left; the SUT had learned of the failure when it failed over */
+};
+
 /* RFC 3263 4.4: every copy of a request of one client transaction (Call-ID, CSeq, method;
- * of method, or all but ACK/CANCEL when NULL) that reached a server reached the same one:
- * the one the first copy reached, or with after_answer the first one that answered it
- * (any response but 503) and every copy from that answer on. seen bit 1: some
- * transaction reached a server twice (after_answer: the client sent copies after the
- * answer, so a stateless proxy had a chance to send them elsewhere). */
-void sl_check_one_server(const struct sl_evlog *l, const char *method, int after_answer,
-			 struct sl_check_out *o);
+ * of method, or all but ACK/CANCEL when NULL) that reached a server reached the same one,
+ * judged from `from` on. seen bit 1: some transaction reached a server twice (ANSWER,
+ * FAILOVER: the client sent copies after the answer / the failover, so a stateless proxy
+ * had a chance to send them elsewhere). */
+void sl_check_one_server(const struct sl_evlog *l, const char *method,
+			 enum sl_one_server_from from, struct sl_check_out *o);
 
 /* Upper tail of the chi-square distribution with df degrees of freedom at x. */
 double sl_chi2_sf(double x, unsigned df);

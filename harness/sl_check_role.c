@@ -109,11 +109,123 @@ static int same_txn(const struct sl_event *a, const struct sl_event *b)
 	       a->method && b->method && !strcmp(a->method, b->method);
 }
 
-void sl_check_one_server(const struct sl_evlog *l, const char *method, int after_answer,
-			 struct sl_check_out *o)
+static int wanted_request(const struct sl_event *e, const char *method)
+{
+	return is_request_to_peer(e) && (method ? !strcmp(e->method, method) :
+	       (strcmp(e->method, "ACK") && strcmp(e->method, "CANCEL")));
+}
+
+static int first_of_txn(const struct sl_evlog *l, size_t i)
+{
+	const struct sl_event *g = sl_evlog_get(l, i);
+	for (size_t k = 0; k < i; k++)
+		if (is_request_to_peer(sl_evlog_get(l, k)) && same_txn(sl_evlog_get(l, k), g))
+			return 0;
+	return 1;
+}
+
+static int same_dest(const struct sl_event *a, const struct sl_event *b)
+{
+	return a->server && b->server && a->transport && b->transport &&
+	       !strcmp(a->server, b->server) && !strcmp(a->transport, b->transport);
+}
+
+/* SL_OS_FAILOVER: from the failover on, no copy goes back to a server the transaction
+ * left. The failover is the SUT's own proof that it knew the first server failed (RFC
+ * 3263 4.4: from then on it SHOULD be stateful); copies that reached the first server
+ * before it are the unavoidable ones of a stateless proxy and are not judged. */
+static void one_server_failover(const struct sl_evlog *l, const char *method,
+				struct sl_check_out *o)
+{
+	size_t nev = sl_evlog_count(l);
+	unsigned groups = 0, judged = 0, client_after = 0, early = 0;
+	for (size_t i = 0; i < nev; i++) {
+		const struct sl_event *g = sl_evlog_get(l, i);
+		if (!wanted_request(g, method) || !first_of_txn(l, i))
+			continue;
+		/* The servers in the order the transaction reached them. */
+		const struct sl_event *left[16] = { NULL }, *cur = g, *fo = NULL;
+		size_t nleft = 0;
+		unsigned back = 0;
+		for (size_t k = i + 1; k < nev; k++) {
+			const struct sl_event *e = sl_evlog_get(l, k);
+			if (fo && e->kind == SL_EV_SIP_TX && e->method && same_txn(e, g)) {
+				client_after++;
+				continue;
+			}
+			if (!is_request_to_peer(e) || !same_txn(e, g))
+				continue;
+			if (!fo && same_dest(e, g)) {
+				early++; /* before the SUT showed it knew: not judged */
+				continue;
+			}
+			if (fo)
+				judged++;
+			if (same_dest(e, cur))
+				continue;
+			int was_left = 0;
+			for (size_t j = 0; j < nleft && !was_left; j++)
+				was_left = same_dest(e, left[j]);
+			if (!was_left) {
+				/* A failover (the first, or a further one): the transaction moves on. */
+				if (nleft < 16)
+					left[nleft++] = cur;
+				cur = e;
+				if (!fo) {
+					fo = e;
+					groups++;
+					add_ev(o, e->idx);
+				}
+				continue;
+			}
+			back++;
+			o->pass = 0;
+			if (back > 4)
+				continue;
+			/* The client's copy that came last before it: what the SUT forwarded. */
+			const struct sl_event *c = NULL;
+			for (size_t j = k; j-- > i && !c;) {
+				const struct sl_event *q = sl_evlog_get(l, j);
+				if (q->kind == SL_EV_SIP_TX && q->method && same_txn(q, g))
+					c = q;
+			}
+			say(o, "%s (Call-ID %s, CSeq %lu) copy at %s/%s (t=%.3fs) after the failover "
+			    "to %s/%s (t=%.3fs): back at a server the transaction left", g->method,
+			    g->call_id, g->cseq, e->server, e->transport, e->t_sut, fo->server,
+			    fo->transport, fo->t_sut);
+			if (c) {
+				say(o, "; the client's copy before it was sent at t=%.3fs", c->t_sut);
+				add_ev(o, c->idx);
+			}
+			say(o, ". ");
+			add_ev(o, e->idx);
+		}
+		if (back > 4)
+			say(o, "... %u copies in all went back. ", back);
+	}
+	o->seen = client_after > 0;
+	if (o->pass) {
+		say(o, "%u transaction(s) failed over; %u copies of the request reached a server "
+		    "after the failover, none at a server the transaction had left; the client "
+		    "sent %u copies after the failover; %u copies reached the first server "
+		    "before it (not judged: the SUT may not have known yet)", groups, judged,
+		    client_after, early);
+		if (!o->seen)
+			say(o, " (nothing to judge: %s)", groups ? "the client sent nothing after "
+			    "the failover" : "no transaction failed over");
+	}
+}
+
+void sl_check_one_server(const struct sl_evlog *l, const char *method,
+			 enum sl_one_server_from from, struct sl_check_out *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->pass = 1;
+	if (from == SL_OS_FAILOVER) {
+		one_server_failover(l, method, o);
+		return;
+	}
+	int after_answer = from == SL_OS_ANSWER;
 	size_t nev = sl_evlog_count(l);
 	unsigned groups = 0, copies = 0, client_rtx = 0;
 	for (size_t i = 0; i < nev; i++) {

@@ -43,16 +43,22 @@ static int l_expect_response_route(lua_State *L)
 	return 0;
 }
 
-/* expect_one_server([{ method =, after = "answer", covers = }]) */
+/* expect_one_server([{ method =, after = "answer"|"failover", covers = }]) */
 static int l_expect_one_server(lua_State *L)
 {
 	struct sl_world *w = sl_lua_world(L, "expect_one_server");
 	const char *method = lua_istable(L, 1) ? sl_lua_opt_str(L, 1, "method") : NULL;
 	const char *after = lua_istable(L, 1) ? sl_lua_opt_str(L, 1, "after") : NULL;
-	if (after && strcmp(after, "answer"))
-		return sl_lua_fail(L, "expect_one_server: after must be \"answer\" (or absent)");
+	enum sl_one_server_from from = SL_OS_FIRST;
+	if (after && !strcmp(after, "answer"))
+		from = SL_OS_ANSWER;
+	else if (after && !strcmp(after, "failover"))
+		from = SL_OS_FAILOVER;
+	else if (after)
+		return sl_lua_fail(L, "expect_one_server: after must be \"answer\" or "
+			    "\"failover\" (or absent)");
 	struct sl_check_out o;
-	sl_check_one_server(sl_world_log(w), method, after != NULL, &o);
+	sl_check_one_server(sl_world_log(w), method, from, &o);
 	/* A check that saw nothing to judge must not speak for the requirement. */
 	if (!o.seen)
 		o.pass = 0;

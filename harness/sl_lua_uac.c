@@ -95,6 +95,10 @@ static void push_result(lua_State *L, struct sl_world *w, struct sl_uac *u, unsi
 	lua_setfield(L, -2, "call_id");
 	lua_pushinteger(L, o.sent);
 	lua_setfield(L, -2, "sent");
+	char src[128];
+	sl_uac_source(u, id, src, sizeof(src));
+	lua_pushstring(L, src);
+	lua_setfield(L, -2, "source");
 	if (o.provisional) {
 		lua_pushinteger(L, o.provisional);
 		lua_setfield(L, -2, "provisional");
@@ -258,7 +262,9 @@ static int l_inject(lua_State *L)
 		return sl_lua_fail(L, "inject{}: uri must not contain white space or <>");
 	char to[96];
 	if (!r.to) {
-		snprintf(to, sizeof(to), "%s/udp", sl_world_sut_addr(w));
+		/* Where the SUT listens for the source's transport (5061 for TLS). */
+		const char *tp = strrchr(r.from, '/');
+		sl_world_sut_listen(w, tp ? tp + 1 : "udp", to, sizeof(to));
 		r.to = to;
 	}
 	char host[256];
@@ -290,10 +296,27 @@ static int l_inject(lua_State *L)
 		r.rtx = lua_toboolean(L, -1) ? SL_RTX_RFC3261 : SL_RTX_NONE;
 	} else if (lua_istable(L, -1)) {
 		int t = lua_gettop(L);
+		lua_pushnil(L);
+		while (lua_next(L, t)) {
+			const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+			if (strcmp(k, "count") && strcmp(k, "interval") && strcmp(k, "after"))
+				return sl_lua_fail(L, "inject{}: retransmit: unknown key '%s' (count, "
+					    "interval, after)", k);
+			lua_pop(L, 1);
+		}
 		r.rtx = SL_RTX_FIXED;
 		r.rtx_count = (unsigned)opt_num(L, t, "count", 10, 0, 1000, "inject{} retransmit");
 		r.rtx_interval_s = opt_num(L, t, "interval", sl_world_t1(w), 0.001, 3600,
 					   "inject{} retransmit");
+		/* Retransmissions that wait for the SUT's own move: a copy at that peer. */
+		r.rtx_after = sl_lua_opt_str(L, t, "after");
+		if (r.rtx_after) {
+			char e2[256], tp2[8];
+			struct sockaddr_storage ss;
+			socklen_t sl;
+			if (sl_addr_parse(r.rtx_after, &ss, &sl, tp2, e2, sizeof(e2)) < 0)
+				return sl_lua_fail(L, "inject{}: retransmit after: %s", e2);
+		}
 	} else if (!lua_isnil(L, -1)) {
 		return sl_lua_fail(L, "inject{}: retransmit must be true, false or { count = n, "
 			    "interval = s }");

@@ -345,6 +345,12 @@ int sl_sut_start(struct sl_sut **sp, struct sl_loop *loop, struct sl_clock *clk,
 	rc |= send_line(s, "cfg rate %.17g", cfg->rate > 0 ? cfg->rate : sl_clock_rate(clk));
 	if (cfg->tls_ca_file)
 		rc |= send_line(s, "cfg ca %s", cfg->tls_ca_file);
+	if (cfg->tls_cert_file && cfg->tls_key_file) {
+		rc |= send_line(s, "cfg cert %s", cfg->tls_cert_file);
+		rc |= send_line(s, "cfg key %s", cfg->tls_key_file);
+	}
+	if (cfg->tls_listen_port)
+		rc |= send_line(s, "cfg tls_listen %u", cfg->tls_listen_port);
 	if (cfg->exec_cmd)
 		rc |= send_line(s, "cfg exec %s", cfg->exec_cmd);
 	rc |= send_line(s, "open");

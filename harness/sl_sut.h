@@ -28,6 +28,8 @@ struct sl_sut_cfg {
 	const char *role;         /* client | stateless-proxy | server (NULL: client) */
 	uint16_t listen_port;     /* where the SUT listens at bind_addr (0: 5060) */
 	double rate;              /* the clock's rate (0: the clock's own), sent as cfg rate */
+	const char *tls_cert_file, *tls_key_file; /* the SUT's own TLS identity, or NULL */
+	uint16_t tls_listen_port; /* its TLS port (0: listen_port + 1) */
 };
 
 struct sl_sut_hooks {

@@ -15,19 +15,23 @@
 #include "sl_netfault.h"
 #include "sl_sipmsg.h"
 #include "sl_uac.h"
+#include "sl_uac_stream.h"
 
 #define MAX_EPS 16
 #define MAX_TXNS 256
+#define MAX_STREAMS 64
 #define POLL_US 2000   /* how often the log is read for responses, in wall time */
 #define T2_S 4.0
 
 struct ep {
 	char spec[96];
 	char addr[SL_ADDRSTRLEN];
+	char tp[8];                 /* "udp", "tcp", "tls" */
 	struct sockaddr_storage ss;
 	socklen_t slen;
-	int fd;
+	int fd;                     /* udp; -1 for streams (they connect from a new port) */
 	int gone;
+	struct sl_ustream *cur;     /* streams: the connection new transactions use */
 	struct sl_uac *u;
 };
 
@@ -48,6 +52,10 @@ struct utx {
 	char to_addr[SL_ADDRSTRLEN];
 	enum sl_uac_rtx rtx;
 	unsigned rtx_left;
+	struct sl_ustream *stream;  /* streams: the connection the request went on */
+	int leave;                  /* streams: the client leaves right after the request */
+	char rtx_after[SL_ADDRSTRLEN];  /* "" or the peer address the retransmissions wait for */
+	char rtx_after_tp[8];
 	double interval_s;
 	int auto_ack, acked, done, invite;
 	uint64_t start_us, timeout_us;
@@ -66,6 +74,9 @@ struct sl_uac {
 	size_t neps;
 	struct utx *tx[MAX_TXNS];
 	size_t ntx;
+	struct sl_ustream *streams[MAX_STREAMS];
+	size_t nstreams;
+	struct sl_tls *tls;         /* the scenario's, for /tls sources; NULL: none */
 	struct sl_timer *poll;
 };
 
@@ -74,27 +85,35 @@ static struct utx *get(const struct sl_uac *u, unsigned id)
 	return id >= 1 && id <= u->ntx ? u->tx[id - 1] : NULL;
 }
 
-static void log_sip(struct sl_uac *u, enum sl_ev_kind kind, struct ep *ep, const char *remote,
-		    const char *data, size_t len)
+/* A message at the harness UAC: local is its end ("127.0.0.5:5070" for udp, the
+ * connection's own port for streams), off the stream offset (streams only). */
+static struct sl_event *log_msg(struct sl_uac *u, enum sl_ev_kind kind, const char *tp,
+				const char *local, const char *remote, const char *data,
+				size_t len, const unsigned long long *off, const char *why)
 {
 	struct sl_sipmsg *m = NULL;
 	char err[160];
 	struct sl_event *e = sl_evlog_add(u->log, kind, sl_now_us());
 	if (!e)
-		return;
-	sl_evlog_str(&e->transport, "udp");
+		return NULL;
+	int proto = strcmp(tp, "udp") ? 6 : 17;
+	sl_evlog_str(&e->transport, tp);
 	sl_evlog_str(&e->client, remote);
-	sl_evlog_str(&e->server, ep->addr);
+	sl_evlog_str(&e->server, local);
 	if (kind == SL_EV_SIP_RX)
-		sl_fp_set(&e->fp[0], 17, remote, ep->addr, data, len);
+		sl_fp_set(&e->fp[0], proto, remote, local, data, len);
 	else
-		sl_fp_set(&e->fp[0], 17, ep->addr, remote, data, len);
-	if (sl_sipmsg_parse(data, len, &m, err, sizeof(err)) < 0) {
+		sl_fp_set(&e->fp[0], proto, local, remote, data, len);
+	if (off) {
+		e->fp[0].has_off = 1;
+		e->fp[0].off = *off;
+	}
+	if (why || sl_sipmsg_parse(data, len, &m, err, sizeof(err)) < 0) {
 		char t[300];
-		snprintf(t, sizeof(t), "malformed SIP from %s at the harness UAC %s: %s", remote,
-			 ep->addr, err);
+		snprintf(t, sizeof(t), "malformed SIP from %s at the harness UAC %s/%s: %s", remote,
+			 local, tp, why ? why : err);
 		sl_evlog_str(&e->text, t);
-		return;
+		return e;
 	}
 	if (sl_sipmsg_is_request(m)) {
 		sl_evlog_str(&e->method, sl_sipmsg_method(m));
@@ -110,6 +129,13 @@ static void log_sip(struct sl_uac *u, enum sl_ev_kind kind, struct ep *ep, const
 	sl_evlog_str(&e->via_transport, sl_sipmsg_via_transport(m));
 	e->cseq = sl_sipmsg_cseq_num(m);
 	sl_sipmsg_free(m);
+	return e;
+}
+
+static void log_sip(struct sl_uac *u, enum sl_ev_kind kind, struct ep *ep, const char *remote,
+		    const char *data, size_t len)
+{
+	log_msg(u, kind, "udp", ep->addr, remote, data, len, NULL, NULL);
 }
 
 static void note(struct sl_uac *u, const char *text)
@@ -184,8 +210,13 @@ static struct ep *endpoint(struct sl_uac *u, const char *spec, char *err, size_t
 	char tp[8];
 	if (sl_addr_parse(spec, &ss, &slen, tp, err, errlen) < 0)
 		return NULL;
-	if (strcmp(tp, "udp")) {
-		snprintf(err, errlen, "inject from %s: only udp sources exist yet", spec);
+	if (strcmp(tp, "udp") && strcmp(tp, "tcp") && strcmp(tp, "tls")) {
+		snprintf(err, errlen, "inject from %s: sources are udp, tcp or tls", spec);
+		return NULL;
+	}
+	if (!strcmp(tp, "tls") && !u->tls) {
+		snprintf(err, errlen, "inject from %s: the scenario has no TLS (declare needs = "
+			 "{ \"tls\" })", spec);
 		return NULL;
 	}
 	if (!sl_net_test_addr((void *)&ss)) {
@@ -193,10 +224,11 @@ static struct ep *endpoint(struct sl_uac *u, const char *spec, char *err, size_t
 			 "fd00::/64 only", spec);
 		return NULL;
 	}
-	char addr[SL_ADDRSTRLEN];
+	char addr[SL_ADDRSTRLEN], norm[96];
 	sl_addr_fmt((void *)&ss, addr, sizeof(addr));
+	snprintf(norm, sizeof(norm), "%s/%s", addr, tp);
 	for (size_t i = 0; i < u->neps; i++)
-		if (!strcmp(u->eps[i].addr, addr))
+		if (!strcmp(u->eps[i].spec, norm))
 			return &u->eps[i];
 	if (u->neps == MAX_EPS) {
 		snprintf(err, errlen, "more than %d inject sources", MAX_EPS);
@@ -204,6 +236,16 @@ static struct ep *endpoint(struct sl_uac *u, const char *spec, char *err, size_t
 	}
 	if (sl_net_add_ula((void *)&ss, err, errlen) < 0)
 		return NULL;
+	if (strcmp(tp, "udp")) {
+		/* A stream source binds nothing here: each connection gets its own port, and
+		 * the sent-by port stays free for a peer (a new connection, RFC 3263 5). */
+		struct ep *ep = &u->eps[u->neps++];
+		*ep = (struct ep){ .ss = ss, .slen = slen, .fd = -1, .u = u };
+		snprintf(ep->addr, sizeof(ep->addr), "%s", addr);
+		snprintf(ep->spec, sizeof(ep->spec), "%s", norm);
+		snprintf(ep->tp, sizeof(ep->tp), "%s", tp);
+		return ep;
+	}
 	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "inject from %s: socket: %s", spec, strerror(errno));
@@ -220,6 +262,7 @@ static struct ep *endpoint(struct sl_uac *u, const char *spec, char *err, size_t
 	*ep = (struct ep){ .ss = ss, .slen = slen, .fd = fd, .u = u };
 	snprintf(ep->addr, sizeof(ep->addr), "%s", addr);
 	snprintf(ep->spec, sizeof(ep->spec), "%s/udp", addr);
+	snprintf(ep->tp, sizeof(ep->tp), "udp");
 	if (sl_loop_fd_add(u->loop, fd, SL_EV_IN, on_readable, ep) < 0) {
 		snprintf(err, errlen, "inject from %s: cannot watch the socket", spec);
 		close(fd);
@@ -255,8 +298,78 @@ static char *build(const struct utx *t, const char *method, const char *branch,
 	return s;
 }
 
+static void st_sent(void *arg, struct sl_ustream *s, const char *data, size_t len,
+		    unsigned long long off)
+{
+	struct ep *ep = arg;
+	log_msg(ep->u, SL_EV_SIP_TX, sl_ustream_transport(s), sl_ustream_local(s),
+		sl_ustream_remote(s), data, len, &off, NULL);
+}
+
+static void st_received(void *arg, struct sl_ustream *s, const char *data, size_t len,
+			unsigned long long off, int gone, const char *why)
+{
+	struct ep *ep = arg;
+	struct sl_event *e = log_msg(ep->u, SL_EV_SIP_RX, sl_ustream_transport(s),
+				     sl_ustream_local(s), sl_ustream_remote(s), data, len, &off,
+				     why);
+	if (e && gone)
+		e->bounced = 1; /* at a client that is gone: not delivered */
+}
+
+static void st_note(void *arg, struct sl_ustream *s, const char *text)
+{
+	struct ep *ep = arg;
+	char t[800];
+	(void)s;
+	snprintf(t, sizeof(t), "harness UAC %s: %s", ep->spec, text);
+	note(ep->u, t);
+}
+
+/* The connection for t's request: the source's current one, else a new one. */
+static struct sl_ustream *stream_for(struct sl_uac *u, struct utx *t)
+{
+	static const struct sl_ustream_ops ops_tmpl = { st_sent, st_received, st_note, NULL };
+	struct ep *ep = t->ep;
+	if (t->stream)
+		return t->stream;
+	if (sl_ustream_usable(ep->cur))
+		return t->stream = ep->cur;
+	char err[300], text[420];
+	if (u->nstreams == MAX_STREAMS) {
+		snprintf(text, sizeof(text), "harness UAC %s: more than %d connections", ep->spec,
+			 MAX_STREAMS);
+		note(u, text);
+		return NULL;
+	}
+	struct sl_ustream_ops ops = ops_tmpl;
+	ops.arg = ep;
+	struct sl_ustream *s = NULL;
+	if (sl_ustream_open(&s, u->loop, strcmp(ep->tp, "tls") ? NULL : u->tls, &ep->ss, &t->to,
+			    t->tolen, &ops, err, sizeof(err)) < 0) {
+		snprintf(text, sizeof(text), "harness UAC %s: %s", ep->spec, err);
+		note(u, text);
+		return NULL;
+	}
+	u->streams[u->nstreams++] = s;
+	return ep->cur = t->stream = s;
+}
+
 static void transmit(struct sl_uac *u, struct utx *t, const char *msg, size_t len)
 {
+	if (t->ep->fd < 0) {
+		/* Streams: logged when it goes out (after the connect and the handshake). */
+		struct sl_ustream *s = stream_for(u, t);
+		int leave = t->leave;
+		t->leave = 0;
+		if (s && sl_ustream_send(s, msg, len, leave) < 0) {
+			char text[300];
+			snprintf(text, sizeof(text), "harness UAC %s: the connection to %s is closed: "
+				 "%s not sent", t->ep->spec, t->to_addr, t->method);
+			note(u, text);
+		}
+		return;
+	}
 	if (sendto(t->ep->fd, msg, len, 0, (void *)&t->to, t->tolen) < 0) {
 		char text[300];
 		snprintf(text, sizeof(text), "harness UAC %s: send to %s failed: %s", t->ep->addr,
@@ -292,12 +405,33 @@ static void stop_rtx(struct sl_uac *u, struct utx *t)
 	}
 }
 
+static void on_rtx(void *arg);
+
+/* A copy of t's request (forwarded: any branch) delivered at the peer rtx_after names. */
+static int reached_after(const struct utx *t, const struct sl_event *e)
+{
+	return e->kind == SL_EV_SIP_RX && e->method && !e->bounced && !e->text &&
+	       !strcmp(e->method, t->method) && e->call_id && !strcmp(e->call_id, t->call_id) &&
+	       e->cseq == t->cseq && e->server && !strcmp(e->server, t->rtx_after) &&
+	       e->transport && !strcmp(e->transport, t->rtx_after_tp);
+}
+
 /* Reads the log for t's responses: wherever they arrived, they carry t's branch. */
 static void scan(struct sl_uac *u, struct utx *t)
 {
 	size_t n = sl_evlog_count(u->log);
 	for (; t->scan_from < n; t->scan_from++) {
 		const struct sl_event *e = sl_evlog_get(u->log, t->scan_from);
+		if (t->rtx_after[0] && !t->done && reached_after(t, e)) {
+			char text[300];
+			snprintf(text, sizeof(text), "harness UAC %s: %s reached %s/%s: its "
+				 "retransmissions start now", t->ep->addr, t->method, t->rtx_after,
+				 t->rtx_after_tp);
+			t->rtx_after[0] = 0;
+			note(u, text);
+			sl_timer_start(u->loop, sl_clock_wall_us(u->clk, t->interval_s), on_rtx, t,
+				       &t->timer);
+		}
 		if (e->kind != SL_EV_SIP_RX || !e->status || e->method || !e->branch || e->bounced ||
 		    strcmp(e->branch, t->branch) || !e->cseq_method ||
 		    strcmp(e->cseq_method, t->method) || t->out.status)
@@ -381,7 +515,8 @@ static int start(struct sl_uac *u, struct utx *t)
 	t->scan_from = sl_evlog_count(u->log);
 	transmit(u, t, t->msg, t->len);
 	t->out.sent = 1;
-	if (t->rtx != SL_RTX_NONE && (t->rtx != SL_RTX_FIXED || t->rtx_left))
+	if (t->rtx != SL_RTX_NONE && (t->rtx != SL_RTX_FIXED || t->rtx_left) && !t->rtx_after[0] &&
+	    !(t->rtx == SL_RTX_RFC3261 && t->ep->fd < 0))
 		sl_timer_start(u->loop, sl_clock_wall_us(u->clk, t->interval_s), on_rtx, t,
 			       &t->timer);
 	arm_poll(u);
@@ -421,6 +556,19 @@ int sl_uac_send(struct sl_uac *u, const struct sl_uac_req *r, unsigned *id, char
 	socklen_t tolen;
 	if (sl_addr_parse(r->to, &to, &tolen, tp, err, errlen) < 0)
 		return -EINVAL;
+	if (strcmp(tp, ep->tp)) {
+		snprintf(err, errlen, "inject from %s to %s: one transport end to end", ep->spec,
+			 r->to);
+		return -EINVAL;
+	}
+	char after[SL_ADDRSTRLEN] = "", after_tp[8] = "";
+	if (r->rtx_after) {
+		struct sockaddr_storage as;
+		socklen_t alen;
+		if (sl_addr_parse(r->rtx_after, &as, &alen, after_tp, err, errlen) < 0)
+			return -EINVAL;
+		sl_addr_fmt((void *)&as, after, sizeof(after));
+	}
 	struct utx *t = new_tx(u, err, errlen);
 	if (!t)
 		return -ENOSPC;
@@ -452,8 +600,11 @@ int sl_uac_send(struct sl_uac *u, const struct sl_uac_req *r, unsigned *id, char
 	char portbuf[16] = "";
 	if (port)
 		snprintf(portbuf, sizeof(portbuf), ":%u", port);
+	char vt[8];
+	for (size_t i = 0; i < sizeof(vt); i++)
+		vt[i] = (char)(ep->tp[i] >= 'a' && ep->tp[i] <= 'z' ? ep->tp[i] - 32 : ep->tp[i]);
 	snprintf(t->via, sizeof(t->via), "SIP/2.0/%s %s%s", r->via_transport ? r->via_transport :
-		 "UDP", t->from_host, portbuf);
+		 vt, t->from_host, portbuf);
 	uint64_t h = mix(mix(0xcbf29ce484222325ULL, u->seed), t->id);
 	snprintf(t->branch, sizeof(t->branch), "z9hG4bKuac%08llx.%u",
 		 (unsigned long long)(h & 0xffffffffULL), t->id);
@@ -463,15 +614,25 @@ int sl_uac_send(struct sl_uac *u, const struct sl_uac_req *r, unsigned *id, char
 	t->cseq = 1;
 	t->rtx = r->rtx;
 	t->rtx_left = r->rtx_count;
+	if (r->rtx_after && r->rtx != SL_RTX_NONE) {
+		memcpy(t->rtx_after, after, sizeof(t->rtx_after));
+		memcpy(t->rtx_after_tp, after_tp, sizeof(t->rtx_after_tp));
+	}
 	t->interval_s = r->rtx == SL_RTX_FIXED ? r->rtx_interval_s : u->t1_s;
 	t->auto_ack = r->auto_ack;
 	t->timeout_us = sl_clock_wall_us(u->clk, r->timeout_s > 0 ? r->timeout_s : 64 * u->t1_s);
+	t->leave = r->gone && ep->fd < 0;
 	int rc = start(u, t);
 	if (rc < 0) {
 		snprintf(err, errlen, "out of memory");
 		return rc;
 	}
-	if (r->gone && !ep->gone) {
+	if (r->gone && ep->fd < 0) {
+		char text[200];
+		snprintf(text, sizeof(text), "harness UAC %s is gone: its connection ends with the "
+			 "request (FIN in the same segment)", ep->spec);
+		note(u, text);
+	} else if (r->gone && !ep->gone) {
 		ep->gone = 1;
 		char text[200];
 		snprintf(text, sizeof(text), "harness UAC %s is gone: what arrives there gets ICMP "
@@ -525,6 +686,7 @@ int sl_uac_cancel(struct sl_uac *u, unsigned id, unsigned *cid, char *err, size_
 	memcpy(c->call_id, t->call_id, sizeof(c->call_id));
 	memcpy(c->from_tag, t->from_tag, sizeof(c->from_tag));
 	c->cseq = t->cseq;
+	c->stream = t->stream; /* over the INVITE's connection */
 	c->rtx = SL_RTX_RFC3261;
 	c->interval_s = u->t1_s;
 	c->timeout_us = sl_clock_wall_us(u->clk, 64 * u->t1_s);
@@ -560,6 +722,23 @@ const char *sl_uac_call_id(const struct sl_uac *u, unsigned id)
 	return t ? t->call_id : "";
 }
 
+void sl_uac_source(const struct sl_uac *u, unsigned id, char *buf, size_t len)
+{
+	struct utx *t = get(u, id);
+	if (!t)
+		snprintf(buf, len, "?");
+	else if (t->stream)
+		snprintf(buf, len, "%s/%s", sl_ustream_local(t->stream),
+			 sl_ustream_transport(t->stream));
+	else
+		snprintf(buf, len, "%s", t->ep->spec);
+}
+
+void sl_uac_set_tls(struct sl_uac *u, struct sl_tls *tls)
+{
+	u->tls = tls;
+}
+
 int sl_uac_new(struct sl_uac **up, struct sl_loop *loop, struct sl_evlog *log,
 	       const struct sl_clock *clk, double t1_s, unsigned seed)
 {
@@ -589,7 +768,11 @@ void sl_uac_free(struct sl_uac *u)
 		free(t->msg);
 		free(t);
 	}
+	for (size_t i = 0; i < u->nstreams; i++)
+		sl_ustream_free(u->streams[i]);
 	for (size_t i = 0; i < u->neps; i++) {
+		if (u->eps[i].fd < 0)
+			continue;
 		sl_loop_fd_del(u->loop, u->eps[i].fd);
 		close(u->eps[i].fd);
 	}

@@ -30,6 +30,7 @@
 #define DNS_PORT 53
 #define SUT_ADDR "127.0.0.1"
 #define SUT_PORT 5060 /* where the SUT listens in the proxy and server roles */
+#define SUT_TLS_PORT 5061 /* ... for TLS */
 /* The SUT's IPv6 source, on lo like every test address: only for scenarios needing ipv6. */
 #define SUT_ADDR6 "fd00::1"
 
@@ -79,6 +80,8 @@ struct sl_world {
 	struct sl_uac *uac;            /* inject{}: created on first use */
 	struct sl_tls *tls;            /* the test CA, made at the start if a peer is tls */
 	char ca_path[4200];
+	struct sl_tls_id *sut_id;      /* the SUT's own certificate (roles with TLS) */
+	char sut_cert[4200], sut_key[4200];
 	struct rec_check *checks;
 	size_t nchecks;
 	/* metadata */
@@ -259,6 +262,7 @@ void sl_world_free(struct sl_world *w)
 		sl_tls_names_free(w->ptls[i].names, w->ptls[i].nnames);
 		free(w->ptls[i].names);
 	}
+	sl_tls_id_free(w->sut_id);
 	sl_tls_free(w->tls);
 	fdns_server_free(w->dns);
 	sl_capture_free(w->cap);
@@ -412,13 +416,46 @@ static int peer_tls_setup(struct sl_world *w, size_t i, char *err, size_t errlen
 	return 0;
 }
 
-/* The test CA and every tls peer's certificate; the SUT gets the CA's file. */
+static int needs(const struct sl_world *w, const char *what);
+
+/* A SUT that receives requests over TLS needs a certificate of its own: for its address
+ * (iPAddress) and the zone's names of it, from the scenario's CA. */
+static int sut_tls_setup(struct sl_world *w, char *err, size_t errlen)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(SUT_TLS_PORT) };
+	char *zn[32], e2[256], san[1024], text[5400];
+	size_t nz = 0;
+	inet_pton(AF_INET, SUT_ADDR, &a.sin_addr);
+	int rc = sl_tls_names(w->zone, (void *)&a, zn, 32, &nz);
+	if (rc == 0)
+		rc = sl_tls_id_new(&w->sut_id, w->tls, (const char *const *)zn, nz,
+				   SL_TLS_CERT_VALID, 0, e2, sizeof(e2));
+	else
+		snprintf(e2, sizeof(e2), "%s", strerror(-rc));
+	sl_tls_names_free(zn, nz);
+	snprintf(w->sut_cert, sizeof(w->sut_cert), "%s/tls-sut.pem", w->o.workdir);
+	snprintf(w->sut_key, sizeof(w->sut_key), "%s/tls-sut.key", w->o.workdir);
+	if (rc == 0)
+		rc = sl_tls_id_write(w->sut_id, w->sut_cert, w->sut_key, e2, sizeof(e2));
+	if (rc < 0) {
+		snprintf(err, errlen, "the SUT's own certificate: %s", e2);
+		return rc;
+	}
+	sl_tls_id_describe(w->sut_id, san, sizeof(san));
+	snprintf(text, sizeof(text), "SUT %s:%d/tls: certificate %s (valid), %s", SUT_ADDR,
+		 SUT_TLS_PORT, san, w->sut_cert);
+	sl_world_note(w, text);
+	return 0;
+}
+
+/* The test CA and every tls peer's certificate; the SUT gets the CA's file, and in the
+ * roles where it receives requests over TLS a certificate of its own. */
 static int tls_start(struct sl_world *w, char *err, size_t errlen)
 {
-	int any = 0;
+	int any = 0, sut = strcmp(sl_world_role(w), "client") && needs(w, "tls");
 	for (size_t i = 0; i < w->npeers; i++)
 		any |= w->ptls[i].is_tls;
-	if (!any)
+	if (!any && !sut)
 		return 0;
 	int rc = sl_tls_new(&w->tls, err, errlen);
 	if (rc < 0)
@@ -428,6 +465,10 @@ static int tls_start(struct sl_world *w, char *err, size_t errlen)
 	for (size_t i = 0; i < w->npeers && rc == 0; i++)
 		if (w->ptls[i].is_tls)
 			rc = peer_tls_setup(w, i, err, errlen);
+	if (rc == 0 && sut)
+		rc = sut_tls_setup(w, err, errlen);
+	if (rc == 0 && w->uac)
+		sl_uac_set_tls(w->uac, w->tls);
 	return rc;
 }
 
@@ -654,6 +695,9 @@ int sl_world_start(struct sl_world *w, char *err, size_t errlen)
 		.open_timeout_s = 10, .exec_cmd = w->o.exec_cmd,
 		.role = w->role, .listen_port = SUT_PORT,
 		.tls_ca_file = w->tls ? w->ca_path : NULL,
+		.tls_cert_file = w->sut_id ? w->sut_cert : NULL,
+		.tls_key_file = w->sut_id ? w->sut_key : NULL,
+		.tls_listen_port = SUT_TLS_PORT,
 	};
 	struct sl_sut_hooks hooks = { .done = sut_done, .log = sut_log, .alarm = sut_alarm,
 				      .died = sut_died, .arg = w };
@@ -856,6 +900,12 @@ const char *sl_world_sut_addr(const struct sl_world *w)
 	return a;
 }
 
+void sl_world_sut_listen(const struct sl_world *w, const char *tp, char *buf, size_t len)
+{
+	(void)w;
+	snprintf(buf, len, "%s:%d/%s", SUT_ADDR, strcmp(tp, "tls") ? SUT_PORT : SUT_TLS_PORT, tp);
+}
+
 double sl_world_t1(const struct sl_world *w)
 {
 	return w->t1_s;
@@ -873,6 +923,8 @@ struct sl_uac *sl_world_uac(struct sl_world *w, char *err, size_t errlen)
 {
 	if (!w->uac && sl_uac_new(&w->uac, w->loop, w->log, w->clk, w->t1_s, w->o.seed) < 0)
 		snprintf(err, errlen, "out of memory");
+	if (w->uac)
+		sl_uac_set_tls(w->uac, w->tls);
 	return w->uac;
 }
 

@@ -127,6 +127,8 @@ int sl_world_on_start(struct sl_world *w, void (*fn)(void *arg, struct sl_world 
 const char *sl_world_role(const struct sl_world *w);
 /* "127.0.0.1:5060": where the SUT listens in the proxy and server roles. */
 const char *sl_world_sut_addr(const struct sl_world *w);
+/* "127.0.0.1:5060/udp", ".../tcp", "127.0.0.1:5061/tls": where it listens for tp. */
+void sl_world_sut_listen(const struct sl_world *w, const char *tp, char *buf, size_t len);
 double sl_world_t1(const struct sl_world *w);
 /* The peer declared at spec ("127.0.0.2:5060/udp", normalised), or NULL. */
 struct sl_peer *sl_world_find_peer(struct sl_world *w, const char *spec);

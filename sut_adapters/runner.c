@@ -29,6 +29,7 @@ struct runner {
 	struct sut_config cfg;
 	/* Owned copies of the string settings the config points to. */
 	char *dns_addr, *bind_addr, *bind_addr6, *ca, *workdir, *exec_cmd, *role;
+	char *cert, *key;
 	struct sut_proto_lines in;
 };
 
@@ -181,6 +182,12 @@ static void cmd_cfg(const char *key, const char *val, const char *line)
 		set_str(&R.role, &R.cfg.role, val);
 	else if (strcmp(key, "listen") == 0 && sut_proto_ulong(val, 65535, &n))
 		R.cfg.listen_port = (uint16_t)n;
+	else if (strcmp(key, "cert") == 0)
+		set_str(&R.cert, &R.cfg.tls_cert_file, val);
+	else if (strcmp(key, "key") == 0)
+		set_str(&R.key, &R.cfg.tls_key_file, val);
+	else if (strcmp(key, "tls_listen") == 0 && sut_proto_ulong(val, 65535, &n))
+		R.cfg.tls_listen_port = (uint16_t)n;
 	else if (strcmp(key, "dns_port") == 0 && sut_proto_ulong(val, 65535, &n))
 		R.cfg.dns_port = (uint16_t)n;
 	else if (strcmp(key, "caps") == 0 && sut_proto_ulong(val, UINT_MAX, &n))
@@ -255,6 +262,8 @@ static void cmd_open(void)
 		R.cfg.role = "client";
 	if (!R.cfg.listen_port)
 		R.cfg.listen_port = 5060;
+	if (!R.cfg.tls_listen_port)
+		R.cfg.tls_listen_port = R.cfg.listen_port + 1;
 	if (!R.cfg.timer_b_ms)
 		R.cfg.timer_b_ms = 64 * R.cfg.t1_ms;
 	if (!R.cfg.timer_f_ms)

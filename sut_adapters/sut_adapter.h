@@ -71,6 +71,13 @@ struct sut_config {
 	 * NAPTR records, a sign of a bid-down attack), one line each, with log_arg. A SUT
 	 * that declares SUT_CAP_ALARM calls it; NULL from a runner that predates it. */
 	sut_log_fn alarm;
+	/* Appended within ABI 1 as well (NULL/0 from a runner that predates them): the SUT's
+	 * own TLS identity, for the TLS connections it accepts in the stateless-proxy and
+	 * server roles; issued by the CA of tls_ca_file for bind_addr (an iPAddress entry)
+	 * and the zone's names of it. NULL when the scenario needs no TLS. */
+	const char *tls_cert_file; /* certificate, PEM */
+	const char *tls_key_file;  /* its private key, PEM */
+	uint16_t tls_listen_port;  /* TLS listens on bind_addr:tls_listen_port (5061) */
 };
 
 struct sut_request {

@@ -5,10 +5,13 @@
  * worker -> runner
  *   cfg <key> <value>          keys: dns_addr dns_port bind_addr bind_addr6 caps t1
  *                              timer_b timer_f ca workdir seed rate exec role listen
- *                              (before open; exec: the command template of --sut
- *                              exec:'...', the rest of the line; bind_addr6 only when the
- *                              scenario has IPv6; role: client | stateless-proxy |
- *                              server; listen: the port the SUT listens on at bind_addr)
+ *                              cert key tls_listen (before open; exec: the command
+ *                              template of --sut exec:'...', the rest of the line;
+ *                              bind_addr6 only when the scenario has IPv6; role: client |
+ *                              stateless-proxy | server; listen: the port the SUT listens
+ *                              on at bind_addr; cert, key: the SUT's own TLS certificate
+ *                              and key files, only when it gets one; tls_listen: its TLS
+ *                              port, listen + 1 when absent)
  *   open                       -> opened <rc>
  *   req <id> <method> <uri> <body_len>
  *   cancel <id>

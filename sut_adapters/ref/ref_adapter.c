@@ -102,6 +102,9 @@ static void on_down(void *arg, struct ref_conn *conn, int err, const char *why)
 {
 	struct ref_ctx *c = arg;
 
+	/* A response on its way back may ride this connection (RFC 3263 section 5). */
+	if (c->role)
+		ref_role_on_down(c->role, conn, err, why);
 	ref_txns_on_down(&c->txns, conn, err, why);
 }
 
@@ -214,6 +217,16 @@ static int ref_open(const struct sut_config *cfg, void **ctxp)
 		};
 
 		rc = ref_role_new(&c->role, cfg->role, &re);
+		if (rc < 0)
+			goto fail;
+		/* The roles receive requests over every transport they have, on the ports the
+		 * scenario sends to (ABI: listen_port, tls_listen_port). */
+		if (c->role)
+			rc = ref_tport_listen(c->tport, &c->loop,
+					      cfg->listen_port ? cfg->listen_port : 5060,
+					      cfg->tls_listen_port ? cfg->tls_listen_port :
+					      (uint16_t)((cfg->listen_port ? cfg->listen_port : 5060) + 1),
+					      cfg->tls_cert_file, cfg->tls_key_file);
 		if (rc < 0)
 			goto fail;
 	}

@@ -48,6 +48,7 @@ struct stf {
 	char *out;                   /* the request as sent to cur */
 	size_t outlen;
 	struct ref_target cur;
+	struct ref_target first;     /* the failed first server: a late answer is ACKed there */
 	bool have_cur, provisional, done, timed_out;
 	char *last;                  /* the last response sent upstream */
 	size_t last_len;
@@ -318,6 +319,43 @@ static void stf_response(struct stf *s, const char *rsp, int status)
 	stf_end(s); /* cur stays: a retransmitted final is ACKed there again */
 }
 
+/* A response of the first server on the stateless branch after the transaction went
+ * stateful: a copy forwarded before the failure was known reached it once it recovered.
+ * The proxy sent that INVITE, so a non-2xx final is its to ACK (RFC 3261 16.7, 17.1.1.3:
+ * to where the INVITE went) whatever happens upstream; a 2xx to INVITE goes upstream like
+ * every 2xx (16.7 step 5); anything else stays here: the transaction is sip2's now. */
+static void late_first_answer(struct stf *s, const char *rsp, int status)
+{
+	struct ref_proxy *p = s->p;
+	char m[32], branch[64], *sent;
+	uint32_t cseq;
+	size_t len;
+
+	if (ref_msg_cseq(rsp, &cseq, m, sizeof(m)) < 0 || strcmp(m, s->method)) {
+		ref_logf(p->env.log, "proxy: %d to %s from the failed first server of a stateful "
+			 "transaction: dropped", status, m);
+		return;
+	}
+	if (s->invite && status >= 200 && status < 300) {
+		ref_logf(p->env.log, "proxy: %d from the failed first server of a stateful INVITE: "
+			 "forwarded (every 2xx goes upstream)", status);
+		upstream(p, rsp, NULL, NULL);
+		return;
+	}
+	if (s->invite && status >= 300) {
+		snprintf(branch, sizeof(branch), SL_PREFIX "%s", s->hash);
+		if (push_via(p, s->req, branch, &sent, &len) == 0) {
+			ack_downstream(p, sent, rsp, &s->first);
+			free(sent);
+		}
+		ref_logf(p->env.log, "proxy: %d from the failed first server of a stateful INVITE: "
+			 "ACKed there, not forwarded", status);
+		return;
+	}
+	ref_logf(p->env.log, "proxy: %d from the failed first server of a stateful transaction: "
+		 "not forwarded", status);
+}
+
 static struct stf *find_stf(struct ref_proxy *p, const char *key)
 {
 	struct stf *s;
@@ -384,6 +422,7 @@ static void go_stateful(struct fwd *f, const char *why)
 	snprintf(s->method, sizeof(s->method), "%s", f->method);
 	snprintf(s->hash, sizeof(s->hash), "%s", f->hash);
 	s->invite = !strcmp(f->method, "INVITE");
+	s->first = f->dst;
 	s->req = f->req;
 	s->res = f->res;
 	f->req = NULL;
@@ -552,8 +591,7 @@ static void on_response(struct ref_proxy *p, const char *buf)
 			if (!strcmp(s->hash, v.branch + strlen(SL_PREFIX)))
 				break;
 		if (s) {
-			ref_logf(p->env.log, "proxy: %d from the failed first server of a stateful "
-				 "transaction: not forwarded", status);
+			late_first_answer(s, buf, status);
 			return;
 		}
 	}

@@ -76,16 +76,16 @@ void ref_role_free(struct ref_role *r)
 bool ref_role_on_message(struct ref_role *r, const char *buf, size_t len,
 			 const struct sockaddr *from, struct ref_conn *conn)
 {
-	if (conn) {
-		/* The roles listen on UDP only: a stream message can only be an answer on a
-		 * connection ref opened, which the roles never do. */
-		return true;
-	}
 	if (r->server)
-		ref_server_on_message(r->server, buf, len, from);
+		ref_server_on_message(r->server, buf, len, from, conn);
 	else
 		ref_proxy_on_message(r->proxy, buf, len, from);
 	return true;
+}
+
+void ref_role_on_down(struct ref_role *r, struct ref_conn *conn, int err, const char *why)
+{
+	ref_rsends_on_down(r->rsends, conn, err, why);
 }
 
 bool ref_role_on_icmp(struct ref_role *r, int err, const struct sockaddr *dst,

@@ -1,6 +1,7 @@
 /* ref_role.h: which role ref plays (sut_config.role): "client" needs nothing here (the
  * request table drives it); "server" and "stateless-proxy" take every datagram and ICMP
- * error the listening socket gets, through ref_server or ref_proxy with ref_rsend. */
+ * error of the UDP socket and every message and failure of the TCP/TLS connections,
+ * through ref_server or ref_proxy with ref_rsend. */
 #ifndef REF_ROLE_H
 #define REF_ROLE_H
 
@@ -36,5 +37,7 @@ bool ref_role_on_message(struct ref_role *r, const char *buf, size_t len,
 			 const struct sockaddr *from, struct ref_conn *conn);
 bool ref_role_on_icmp(struct ref_role *r, int err, const struct sockaddr *dst,
 		      const char *payload, size_t len);
+/* A connection failed or closed: a response riding it goes to its next destination. */
+void ref_role_on_down(struct ref_role *r, struct ref_conn *conn, int err, const char *why);
 
 #endif

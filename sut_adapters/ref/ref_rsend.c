@@ -1,5 +1,6 @@
 /* ref_rsend.c: responses in flight, each with the destinations it has tried; ICMP errors
- * move a response to its next destination (RFC 3261 18.2.2, RFC 3263 section 5). */
+ * and failed connections move a response to its next destination (RFC 3261 18.2.2, RFC
+ * 3263 section 5). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,10 @@
 #define MAX_INFLIGHT 1024
 #define MAX_TRIED 16
 
-enum rs_phase { RS_PRIMARY, RS_SECTION5, RS_DONE };
+/* RS_CONN: on the connection the request came on (streams); RS_PRIMARY: RFC 3261 18.2.2
+ * (UDP: received or sent-by; streams: a new connection there); RS_SECTION5: the sent-by
+ * list of RFC 3263 section 5. */
+enum rs_phase { RS_CONN, RS_PRIMARY, RS_SECTION5, RS_DONE };
 
 struct rs {
 	TAILQ_ENTRY(rs) link;
@@ -23,6 +27,9 @@ struct rs {
 	size_t len;
 	int status;
 	struct ref_via via;
+	enum ref_tp tp;              /* the Via's transport: where every attempt goes */
+	struct ref_conn *conn;       /* streams: the connection carrying it (held) */
+	uint64_t end;                /* its last byte is byte `end` given to that connection */
 	enum rs_phase phase;
 	struct ref_target cur;
 	bool have_cur;
@@ -39,10 +46,17 @@ struct ref_rsends {
 	size_t n;
 };
 
+static void drop_conn(struct rs *r)
+{
+	ref_conn_release(r->conn);
+	r->conn = NULL;
+}
+
 static void rs_free(struct rs *r)
 {
 	struct ref_rsends *t = r->t;
 
+	drop_conn(r);
 	ref_timer_stop(t->env.loop, &r->linger);
 	ref_resolver_free(r->res);
 	TAILQ_REMOVE(&t->list, r, link);
@@ -53,7 +67,9 @@ static void rs_free(struct rs *r)
 
 static void on_linger(void *arg)
 {
-	rs_free(arg); /* no error came back in time: delivered, as far as UDP can tell */
+	/* No error came back in time: delivered, as far as UDP can tell; a stream that never
+	 * failed took it. */
+	rs_free(arg);
 }
 
 static bool tried(const struct rs *r, const struct ref_target *d)
@@ -64,11 +80,37 @@ static bool tried(const struct rs *r, const struct ref_target *d)
 	return false;
 }
 
-/* Sends to d and waits for an error; false when the send itself failed. */
+/* Queues the response on conn (held by r from now on); false when conn is dead. */
+static bool send_on(struct rs *r, struct ref_conn *conn, const char *what, const char *why)
+{
+	struct ref_rsends *t = r->t;
+	char a[REF_ADDRSTRLEN];
+	int rc;
+
+	r->conn = conn;
+	r->cur = *ref_conn_peer(conn);
+	r->have_cur = true;
+	rc = ref_conn_send(conn, r->rsp, r->len);
+	r->end = ref_conn_tx_queued(conn);
+	ref_addr_str((const void *)&r->cur.sa, a, sizeof(a));
+	ref_logf(t->env.log, "response %d (branch %s) on %s %s %s (%s)%s%s", r->status,
+		 r->via.branch, what, ref_tp_name(r->cur.tp), a, why,
+		 rc < 0 ? ": send failed: " : "", rc < 0 ? strerror(-rc) : "");
+	if (rc < 0)
+		return false;
+	ref_timer_start(t->env.loop, &r->linger, t->env.linger_ms);
+	return true;
+}
+
+/* Sends to d (streams: over a connection opened, or reused, for it) and waits for an
+ * error; false when the send itself failed. */
 static bool send_to(struct rs *r, const struct ref_target *d, const char *why)
 {
 	struct ref_rsends *t = r->t;
 	char a[REF_ADDRSTRLEN];
+	struct ref_conn *conn = NULL;
+	const char *host;
+	uint16_t port;
 	int rc;
 
 	r->cur = *d;
@@ -76,6 +118,16 @@ static bool send_to(struct rs *r, const struct ref_target *d, const char *why)
 	if (r->ntried < MAX_TRIED)
 		r->tried[r->ntried++] = *d;
 	ref_addr_str((const void *)&d->sa, a, sizeof(a));
+	if (d->tp != REF_TP_UDP) {
+		/* TLS: the client must prove the sent-by it named (RFC 5922 7.2 taken for the
+		 * sent-by as the client role takes TARGET). */
+		rc = ref_tport_prepare(t->env.tport, d, r->via.host, &conn, &host, &port);
+		if (rc == 0)
+			return send_on(r, conn, "a connection to", why);
+		ref_logf(t->env.log, "response %d (branch %s) to %s/%s (%s): %s", r->status,
+			 r->via.branch, a, ref_tp_name(d->tp), why, strerror(-rc));
+		return false;
+	}
 	rc = ref_tport_send(t->env.tport, d, NULL, r->rsp, r->len);
 	ref_logf(t->env.log, "response %d (branch %s) to %s/udp (%s)%s%s", r->status,
 		 r->via.branch, a, why, rc < 0 ? ": send failed: " : "",
@@ -105,7 +157,7 @@ static void on_target(void *arg, int rc, const struct ref_target *d, const char 
 			"sent-by resolves to nothing (RFC 3263 section 5)");
 		return;
 	}
-	if (d->tp != REF_TP_UDP || tried(r, d)) {
+	if (d->tp != r->tp || tried(r, d)) {
 		next(r); /* already failed there, or over a transport this Via does not name */
 		return;
 	}
@@ -128,8 +180,22 @@ static void sentby_uri(const struct rs *r, struct ref_uri *u)
 	if (ref_mutant("sv-a-not-srv") && !u->host_is_ip && !u->port)
 		u->port = 5060; /* A of the name on the default port, no SRV */
 	u->has_transport = true;
-	u->sips = !strcmp(r->via.transport, "TLS");
+	u->sips = !strcmp(r->via.transport, "TLS") && !ref_mutant("sv-tls-as-tcp");
 	u->transport = !strcmp(r->via.transport, "UDP") ? REF_TP_UDP : REF_TP_TCP;
+}
+
+/* RFC 3261 18.2.2: the received address, else a numeric sent-by, on the sent-by port or
+ * the transport's default; false when the Via names no address (a name, no received). */
+static bool primary_target(const struct rs *r, struct ref_target *d)
+{
+	const char *host = r->via.received[0] ? r->via.received :
+			   r->via.host_is_ip ? r->via.host : NULL;
+	uint16_t port = r->via.port ? r->via.port : ref_tp_default_port(r->tp);
+
+	if (ref_mutant("sv-ignore-port"))
+		port = 5060;
+	d->tp = r->tp;
+	return host && ref_addr_make(host, port, &d->sa, &d->salen) == 0;
 }
 
 /* The current destination failed: the next one, or the end. */
@@ -139,6 +205,22 @@ static void next(struct rs *r)
 
 	r->have_cur = false;
 	ref_timer_stop(t->env.loop, &r->linger);
+	drop_conn(r);
+	if (r->phase == RS_CONN) {
+		struct ref_target d;
+
+		/* Seeded bug: the original connection or nothing. */
+		if (ref_mutant("sv-stream-no-reconnect")) {
+			lost(r, "the connection the request came on is gone");
+			return;
+		}
+		r->phase = RS_PRIMARY;
+		if (primary_target(r, &d) && send_to(r, &d, r->via.received[0] ?
+				"RFC 3261 18.2.2: the connection is gone, a new one to received, "
+				"sent-by port" : "RFC 3261 18.2.2: the connection is gone, a new one "
+				"to sent-by"))
+			return;
+	}
 	if (r->phase == RS_PRIMARY) {
 		struct ref_uri u;
 
@@ -164,12 +246,29 @@ static void next(struct rs *r)
 	ref_resolver_next(r->res, on_target, r);
 }
 
+static int via_tp(const char *transport, enum ref_tp *tp)
+{
+	if (!strcmp(transport, "UDP"))
+		*tp = REF_TP_UDP;
+	else if (!strcmp(transport, "TCP"))
+		*tp = REF_TP_TCP;
+	else if (!strcmp(transport, "TLS"))
+		/* RFC 3263 5: TLS over TCP (seeded bug: plain TCP, as "TLS is TCP") */
+		*tp = ref_mutant("sv-tls-as-tcp") ? REF_TP_TCP : REF_TP_TLS;
+	else
+		return -EPROTONOSUPPORT;
+	return 0;
+}
+
 int ref_rsend(struct ref_rsends *t, const char *rsp, size_t len)
+{
+	return ref_rsend_on(t, rsp, len, NULL);
+}
+
+int ref_rsend_on(struct ref_rsends *t, const char *rsp, size_t len, struct ref_conn *conn)
 {
 	struct ref_target d = { .tp = REF_TP_UDP };
 	struct rs *r;
-	const char *host;
-	uint16_t port;
 	int rc;
 
 	r = calloc(1, sizeof(*r));
@@ -183,8 +282,9 @@ int ref_rsend(struct ref_rsends *t, const char *rsp, size_t len)
 		free(r);
 		return rc;
 	}
-	if (strcmp(r->via.transport, "UDP")) {
-		ref_logf(t->env.log, "response over %s: ref sends responses over UDP only",
+	if (via_tp(r->via.transport, &r->tp) < 0 ||
+	    !(ref_tport_mask(t->env.tport) & REF_TPM(r->tp))) {
+		ref_logf(t->env.log, "response over %s: a transport ref does not have here",
 			 r->via.transport);
 		free(r);
 		return -EPROTONOSUPPORT;
@@ -202,15 +302,27 @@ int ref_rsend(struct ref_rsends *t, const char *rsp, size_t len)
 		rs_free(TAILQ_FIRST(&t->list));
 	TAILQ_INSERT_TAIL(&t->list, r, link);
 	t->n++;
-	/* RFC 3261 18.2.2, unreliable unicast: received, else sent-by; sent-by port or 5060. */
-	host = r->via.received[0] ? r->via.received : r->via.host_is_ip ? r->via.host : NULL;
-	port = r->via.port ? r->via.port : 5060;
-	if (ref_mutant("sv-ignore-port"))
-		port = 5060;
 	if (r->via.maddr[0])
 		ref_logf(t->env.log, "Via maddr=%s ignored (ref does not send to maddr)",
 			 r->via.maddr);
-	if (!host || ref_addr_make(host, port, &d.sa, &d.salen) < 0) {
+	if (r->tp != REF_TP_UDP) {
+		/* RFC 3261 18.2.2, reliable: the connection the request came on, while it is
+		 * open. Without it (a proxy's response from downstream), the newest one
+		 * accepted from the Via's address. */
+		r->phase = RS_CONN;
+		if (!conn && primary_target(r, &d))
+			conn = ref_tport_inbound(t->env.tport, r->tp, (const void *)&d.sa);
+		if (conn) {
+			ref_conn_hold(conn);
+			if (send_on(r, conn, "the request's connection,", "RFC 3261 18.2.2"))
+				return 0;
+		}
+		next(r);
+		return 0;
+	}
+	/* RFC 3261 18.2.2, unreliable unicast: received, else sent-by; sent-by port or 5060. */
+	r->phase = RS_PRIMARY;
+	if (!primary_target(r, &d)) {
 		/* A name and no received: straight to section 5. */
 		next(r);
 		return 0;
@@ -219,6 +331,27 @@ int ref_rsend(struct ref_rsends *t, const char *rsp, size_t len)
 			    "RFC 3261 18.2.2: sent-by"))
 		next(r);
 	return 0;
+}
+
+void ref_rsends_on_down(struct ref_rsends *t, struct ref_conn *conn, int err, const char *why)
+{
+	struct rs *r, *nx;
+
+	(void)err;
+	for (r = TAILQ_FIRST(&t->list); r; r = nx) {
+		nx = TAILQ_NEXT(r, link);
+		if (r->conn != conn || r->phase == RS_DONE)
+			continue;
+		if (ref_conn_tx_sent(conn) >= r->end) {
+			/* Written out whole before the end: as delivered as TCP can say. */
+			rs_free(r);
+			continue;
+		}
+		ref_logf(t->env.log, "response %d (branch %s): %s %s failed before it went out "
+			 "(%s)", r->status, r->via.branch, ref_tp_name(r->cur.tp),
+			 r->phase == RS_CONN ? "connection of the request" : "connection", why);
+		next(r);
+	}
 }
 
 bool ref_rsends_on_icmp(struct ref_rsends *t, int err, const struct sockaddr *dst,
@@ -232,7 +365,8 @@ bool ref_rsends_on_icmp(struct ref_rsends *t, int err, const struct sockaddr *ds
 	TAILQ_FOREACH_REVERSE(r, &t->list, rs_head_s, link) {
 		char a[REF_ADDRSTRLEN];
 
-		if (!r->have_cur || !ref_addr_equal((const void *)&r->cur.sa, dst) ||
+		if (!r->have_cur || r->cur.tp != REF_TP_UDP ||
+		    !ref_addr_equal((const void *)&r->cur.sa, dst) ||
 		    (have_branch && strcmp(branch, r->via.branch)))
 			continue;
 		if (len >= 8 && strncmp(payload, "SIP/2.0 ", 8))

@@ -98,7 +98,7 @@ static const char *reason(int st)
 }
 
 void ref_server_on_message(struct ref_server *s, const char *buf, size_t len,
-			   const struct sockaddr *from)
+			   const struct sockaddr *from, struct ref_conn *conn)
 {
 	char method[32], uri[1024], callid[256], cm[32], tag[24];
 	struct ref_via v;
@@ -132,7 +132,7 @@ void ref_server_on_message(struct ref_server *s, const char *buf, size_t len,
 			continue;
 		free(x);
 		ref_logf(s->env.log, "server: %s retransmitted: the same response again", method);
-		ref_rsend(s->env.rsends, o->rsp, o->len);
+		ref_rsend_on(s->env.rsends, o->rsp, o->len, conn);
 		return;
 	}
 	x->s = s;
@@ -154,7 +154,7 @@ void ref_server_on_message(struct ref_server *s, const char *buf, size_t len,
 	s->n++;
 	ref_timer_start(s->env.loop, &x->linger, s->env.linger_ms);
 	ref_logf(s->env.log, "server: %s %s -> %d", method, uri, st);
-	ref_rsend(s->env.rsends, rsp, rlen);
+	ref_rsend_on(s->env.rsends, rsp, rlen, conn);
 	return;
 drop:
 	free(req);

@@ -27,9 +27,10 @@ struct ref_server;
 
 int ref_server_new(struct ref_server **out, const struct ref_server_env *env);
 void ref_server_free(struct ref_server *s);
-/* A datagram from `from` at the listening socket. */
+/* A request from `from`: a datagram (conn NULL) or a message on an accepted connection,
+ * which its response takes first (RFC 3261 18.2.2). */
 void ref_server_on_message(struct ref_server *s, const char *buf, size_t len,
-			   const struct sockaddr *from);
+			   const struct sockaddr *from, struct ref_conn *conn);
 
 /* RFC 3261 18.2.1, shared with the proxy: a copy of the request whose topmost Via gets
  * ;received=<source address> when its sent-by is a name or another address; *out is

@@ -38,6 +38,8 @@ struct ref_conn {
 	char *in;
 	size_t in_len;
 	int refs;
+	bool inbound;           /* accepted (ref_tcp_adopt), not opened by ref */
+	uint64_t tx_queued, tx_sent; /* bytes given to ref_conn_send / written out */
 	int pending_err;        /* a failure seen outside the loop, reported from the timer */
 	char pending_why[160];
 	struct ref_timer timer; /* 0 ms: reports pending_err, frees an unused connection */
@@ -257,6 +259,7 @@ static void flush(struct ref_conn *c)
 			return;
 		}
 		c->tls_want = 0;
+		c->tx_sent += (uint64_t)n;
 		memmove(c->out, c->out + n, c->out_len - (size_t)n);
 		c->out_len -= (size_t)n;
 	}
@@ -268,7 +271,9 @@ static void went_up(struct ref_conn *c)
 {
 	c->state = C_UP;
 	c->tls_want = 0;
-	if (c->tls)
+	if (c->tls && c->inbound)
+		ref_logf(c->t->log, "tls %s up (accepted)", c->dst_str);
+	else if (c->tls)
 		ref_logf(c->t->log, "tls %s up: certificate verified for %s", c->dst_str, c->name);
 	else
 		ref_logf(c->t->log, "tcp %s up (local port %u)", c->dst_str, c->lport);
@@ -411,6 +416,7 @@ int ref_conn_send(struct ref_conn *c, const void *buf, size_t len)
 	}
 	memcpy(c->out + c->out_len, buf, len);
 	c->out_len += len;
+	c->tx_queued += len;
 	/* Written from the loop: a write error is then reported like any other. */
 	if (c->state == C_UP)
 		set_events(c);
@@ -504,6 +510,87 @@ int ref_tcp_open(struct ref_tcp *t, const struct ref_target *dst, const char *tl
 	}
 	*out = c;
 	return 0;
+}
+
+uint64_t ref_conn_tx_queued(const struct ref_conn *c)
+{
+	return c->tx_queued;
+}
+
+uint64_t ref_conn_tx_sent(const struct ref_conn *c)
+{
+	return c->tx_sent;
+}
+
+int ref_tcp_adopt(struct ref_tcp *t, int fd, enum ref_tp tp, const struct sockaddr *peer,
+		  socklen_t peerlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t slen = sizeof(ss);
+	struct ref_conn *c;
+	int one = 1, rc;
+
+	if ((tp != REF_TP_TCP && tp != REF_TP_TLS) || peerlen > sizeof(c->dst.sa)) {
+		close(fd);
+		return -EPROTONOSUPPORT;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->in = malloc(RX_MAX + 1))) {
+		free(c);
+		close(fd);
+		return -ENOMEM;
+	}
+	c->t = t;
+	c->dst.tp = tp;
+	memcpy(&c->dst.sa, peer, peerlen);
+	c->dst.salen = peerlen;
+	c->fd = fd;
+	c->io.fd = -1;
+	c->inbound = true;
+	ref_addr_str(peer, c->dst_str, sizeof(c->dst_str));
+	ref_timer_init(&c->timer, on_timer, c);
+	LIST_INSERT_HEAD(&t->conns, c, link);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (getsockname(fd, (void *)&ss, &slen) == 0)
+		c->lport = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+							  : ((struct sockaddr_in *)&ss)->sin_port);
+	c->state = C_UP;
+	if (tp == REF_TP_TLS) {
+		rc = t->tls ? ref_tls_sess_accept(t->tls, fd, &c->tls) : -EPROTONOSUPPORT;
+		if (rc < 0) {
+			conn_free(c);
+			return rc;
+		}
+		c->state = C_HANDSHAKE;
+	}
+	rc = ref_loop_add(t->loop, &c->io, fd, EPOLLIN, on_event, c);
+	if (rc < 0) {
+		conn_free(c);
+		return rc;
+	}
+	ref_logf(t->log, "%s connection from %s accepted (local port %u)", ref_tp_name(tp),
+		 c->dst_str, c->lport);
+	return 0;
+}
+
+struct ref_conn *ref_tcp_inbound(struct ref_tcp *t, enum ref_tp tp, const struct sockaddr *from)
+{
+	struct ref_conn *c;
+
+	/* The list is newest first: the latest connection from that address wins. */
+	LIST_FOREACH(c, &t->conns, link) {
+		if (!c->inbound || c->state == C_DEAD || c->dst.tp != tp)
+			continue;
+		if (c->dst.sa.ss_family != from->sa_family)
+			continue;
+		if (from->sa_family == AF_INET6 ?
+		    !memcmp(&((const struct sockaddr_in6 *)&c->dst.sa)->sin6_addr,
+			    &((const struct sockaddr_in6 *)from)->sin6_addr, 16) :
+		    ((const struct sockaddr_in *)&c->dst.sa)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)from)->sin_addr.s_addr)
+			return c;
+	}
+	return NULL;
 }
 
 int ref_tcp_new(struct ref_tcp **out, struct ref_loop *loop, const struct ref_log *log,

@@ -59,5 +59,19 @@ const struct ref_target *ref_conn_peer(const struct ref_conn *c);
 uint16_t ref_conn_local_port(const struct ref_conn *c);
 /* True once the peer accepted the connection (and the TLS handshake finished). */
 bool ref_conn_up(const struct ref_conn *c);
+/* Bytes given to ref_conn_send so far, and how many of them were written out (to the
+ * socket, or to TLS): a message queued up to tx_queued left once tx_sent reaches it. */
+uint64_t ref_conn_tx_queued(const struct ref_conn *c);
+uint64_t ref_conn_tx_sent(const struct ref_conn *c);
+
+/* The server side (the roles, with ref_listen): takes the accepted socket fd (ownership
+ * passes, closed on failure) from peer as a connection of transport tp, up at once for
+ * TCP, after the server handshake for TLS (ref_tls_serve). Nobody holds it: it lives
+ * while it is up; its messages and its failure come through ops like any other's. */
+int ref_tcp_adopt(struct ref_tcp *t, int fd, enum ref_tp tp, const struct sockaddr *peer,
+		  socklen_t peerlen);
+/* The newest live accepted connection of tp from from's address (its port ignored),
+ * or NULL: where a response goes back when only the Via tells its client. */
+struct ref_conn *ref_tcp_inbound(struct ref_tcp *t, enum ref_tp tp, const struct sockaddr *from);
 
 #endif

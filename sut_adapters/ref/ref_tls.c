@@ -16,12 +16,14 @@
 
 struct ref_tls {
 	SSL_CTX *ctx;  /* NULL: no CA configured */
+	SSL_CTX *srv;  /* the server side (ref_tls_serve), NULL: none */
 };
 
 struct ref_tls_sess {
 	SSL *ssl;
 	char name[256];
 	bool done;
+	bool server;   /* accepted: no peer certificate to check */
 };
 
 static void ssl_why(char *why, size_t len, const char *what)
@@ -82,7 +84,63 @@ void ref_tls_free(struct ref_tls *t)
 	if (!t)
 		return;
 	SSL_CTX_free(t->ctx);
+	SSL_CTX_free(t->srv);
 	free(t);
+}
+
+int ref_tls_serve(struct ref_tls *t, const char *cert_file, const char *key_file, char *why,
+		  size_t whylen)
+{
+	char what[600];
+
+	why[0] = '\0';
+	if (t->srv)
+		return 0;
+	t->srv = SSL_CTX_new(TLS_server_method());
+	if (!t->srv) {
+		ssl_why(why, whylen, "SSL_CTX_new (server)");
+		return -EINVAL;
+	}
+	SSL_CTX_set_min_proto_version(t->srv, TLS1_2_VERSION);
+	snprintf(what, sizeof(what), "cannot load the certificate %s / key %s", cert_file,
+		 key_file);
+	if (SSL_CTX_use_certificate_chain_file(t->srv, cert_file) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(t->srv, key_file, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(t->srv) != 1) {
+		ssl_why(why, whylen, what);
+		SSL_CTX_free(t->srv);
+		t->srv = NULL;
+		return -EINVAL;
+	}
+	SSL_CTX_set_mode(t->srv, SSL_MODE_ENABLE_PARTIAL_WRITE |
+			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_options(t->srv, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	/* No resumption here, so no TLS 1.3 tickets: nothing is written after the
+	 * handshake that a client who sends its request and leaves would have to read. */
+	SSL_CTX_set_num_tickets(t->srv, 0);
+	return 0;
+}
+
+int ref_tls_sess_accept(struct ref_tls *t, int fd, struct ref_tls_sess **out)
+{
+	struct ref_tls_sess *s;
+
+	*out = NULL;
+	if (!t->srv)
+		return -EPROTONOSUPPORT;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->server = true;
+	s->ssl = SSL_new(t->srv);
+	if (!s->ssl || SSL_set_fd(s->ssl, fd) != 1) {
+		ref_tls_sess_free(s);
+		ERR_clear_error();
+		return -ENOMEM;
+	}
+	SSL_set_accept_state(s->ssl);
+	*out = s;
+	return 0;
 }
 
 int ref_tls_sess_new(struct ref_tls *t, int fd, const char *name, struct ref_tls_sess **out)
@@ -176,6 +234,11 @@ int ref_tls_handshake(struct ref_tls_sess *s, uint32_t *want, char *why, size_t 
 			ssl_why(why, whylen, "handshake failed");
 		}
 		return -EPROTO;
+	}
+	if (s->server) {
+		/* A SIP server asks no client certificate (RFC 3261 26.3.1 leaves it optional). */
+		s->done = true;
+		return 1;
 	}
 	cert = SSL_get1_peer_certificate(s->ssl);
 	if (!cert) {

@@ -1,5 +1,6 @@
 /* ref_tls.h: TLS for ref's TCP connections (OpenSSL): a client context that trusts one CA
- * file, and per-connection sessions that are only "up" once the chain verified and the
+ * file, an optional server context (ref's own certificate, for what it accepts), and
+ * per-connection sessions that are only "up" once the chain verified and the
  * certificate names the expected SIP domain (RFC 5922 7.1/7.2, no wildcards).
  *
  * Promises: non-blocking throughout (every call says which readiness it waits for);
@@ -20,6 +21,13 @@ struct ref_tls_sess;
  * "no CA configured"), so a TLS-capable ref without a CA fails loudly, never trusts all. */
 int ref_tls_new(struct ref_tls **out, const char *ca_file, char *why, size_t whylen);
 void ref_tls_free(struct ref_tls *t);
+
+/* The server side, for connections ref accepts (the server and proxy roles): the
+ * certificate chain and key as PEM files. 0, or -EINVAL with why. */
+int ref_tls_serve(struct ref_tls *t, const char *cert_file, const char *key_file, char *why,
+		  size_t whylen);
+/* A server session over the accepted socket fd (needs ref_tls_serve first). */
+int ref_tls_sess_accept(struct ref_tls *t, int fd, struct ref_tls_sess **out);
 
 /* A session over the connected (or connecting) socket fd; name is the identity the
  * certificate must prove: a domain name (also sent as SNI) or a numeric IP address. */

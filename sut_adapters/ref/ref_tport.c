@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ref_listen.h"
 #include "ref_tls.h"
 #include "ref_tport.h"
 #include "ref_udp.h"
@@ -16,6 +17,8 @@ struct ref_tport {
 	struct ref_tcp *tcp;
 	struct ref_tls *tls;
 	unsigned mask;
+	struct ref_listen *lis[4];  /* the roles' listeners (ref_tport_listen) */
+	size_t nlis;
 };
 
 static void on_udp(void *arg, const char *buf, size_t len, const struct sockaddr *from)
@@ -51,6 +54,8 @@ void ref_tport_free(struct ref_tport *tp)
 {
 	if (!tp)
 		return;
+	for (size_t i = 0; i < tp->nlis; i++)
+		ref_listen_free(tp->lis[i]);
 	ref_tcp_free(tp->tcp);
 	ref_tls_free(tp->tls);
 	ref_udp_close(&tp->udp4);
@@ -186,4 +191,55 @@ int ref_tport_send(struct ref_tport *tp, const struct ref_target *dst,
 	if (!conn)
 		return -ENOTCONN;
 	return ref_conn_send(conn, buf, len);
+}
+
+/* --- the roles' side: listening, and finding the connection a request came on -------- */
+
+static int listen_on(struct ref_tport *tp, const struct ref_log *log, struct ref_loop *loop,
+		     enum ref_tp kind, uint16_t port)
+{
+	const char *hosts[2] = { tp->host4, tp->host6 };
+	int rc = 0;
+
+	for (size_t i = 0; i < 2 && rc == 0; i++) {
+		if (!hosts[i] || tp->nlis == sizeof(tp->lis) / sizeof(tp->lis[0]))
+			continue;
+		rc = ref_listen_new(&tp->lis[tp->nlis], loop, log, tp->tcp, kind, hosts[i], port);
+		if (rc < 0)
+			ref_logf(log, "cannot listen on %s port %u/%s: %s", hosts[i], port,
+				 ref_tp_name(kind), strerror(-rc));
+		else
+			ref_logf(log, "listening on %s%s%s:%u/%s", i ? "[" : "", hosts[i], i ? "]" : "",
+				 port, ref_tp_name(kind)), tp->nlis++;
+	}
+	return rc;
+}
+
+int ref_tport_listen(struct ref_tport *tp, struct ref_loop *loop, uint16_t tcp_port,
+		     uint16_t tls_port, const char *cert_file, const char *key_file)
+{
+	char why[700];
+	int rc = 0;
+
+	if ((tp->mask & REF_TPM(REF_TP_TCP)) && tcp_port)
+		rc = listen_on(tp, tp->log, loop, REF_TP_TCP, tcp_port);
+	if (rc < 0 || !(tp->mask & REF_TPM(REF_TP_TLS)) || !tls_port)
+		return rc;
+	if (!cert_file || !key_file) {
+		ref_logf(tp->log, "TLS: no certificate of its own (tls_cert_file): not listening "
+			 "for TLS");
+		return 0;
+	}
+	rc = ref_tls_serve(tp->tls, cert_file, key_file, why, sizeof(why));
+	if (rc < 0) {
+		ref_logf(tp->log, "TLS: %s", why);
+		return rc;
+	}
+	return listen_on(tp, tp->log, loop, REF_TP_TLS, tls_port);
+}
+
+struct ref_conn *ref_tport_inbound(struct ref_tport *tp, enum ref_tp kind,
+				   const struct sockaddr *from)
+{
+	return tp->tcp ? ref_tcp_inbound(tp->tcp, kind, from) : NULL;
 }

@@ -66,4 +66,14 @@ int ref_tport_prepare(struct ref_tport *tp, const struct ref_target *dst,
 int ref_tport_send(struct ref_tport *tp, const struct ref_target *dst,
 		   struct ref_conn *conn, const void *buf, size_t len);
 
+/* The server and proxy roles: listens for TCP on tcp_port and for TLS on tls_port (0:
+ * not), on every local address, with cert_file / key_file as ref's own TLS identity
+ * (without them no TLS listener, logged). Transports the mask lacks are skipped. What is
+ * accepted comes through ops like any connection. 0 or -errno (a port taken). */
+int ref_tport_listen(struct ref_tport *tp, struct ref_loop *loop, uint16_t tcp_port,
+		     uint16_t tls_port, const char *cert_file, const char *key_file);
+/* The newest live accepted connection of transport kind from from's address, or NULL. */
+struct ref_conn *ref_tport_inbound(struct ref_tport *tp, enum ref_tp kind,
+				   const struct sockaddr *from);
+
 #endif

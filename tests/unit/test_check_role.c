@@ -122,6 +122,48 @@ static void one_server_after_answer_needs_a_retransmission(void **st)
 	assert_false(o.seen & 1); /* nothing to judge: the check must not speak */
 }
 
+static void one_server_after_failover(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	/* The first copy bounced at sip1, a second one reached the recovered sip1 before the
+	 * proxy knew (not judged), then the failover to sip2 and the client's copies. */
+	sip(SL_EV_SIP_TX, 0, "127.0.0.5:5070", "INVITE", 0, "u1", "INVITE");
+	sip(SL_EV_SIP_RX, 0.01, "127.0.0.2:5060", "INVITE", 0, "sl1", "INVITE")->bounced = 1;
+	sip(SL_EV_SIP_TX, 0.02, "127.0.0.5:5070", "INVITE", 0, "u1", "INVITE");
+	sip(SL_EV_SIP_RX, 0.03, "127.0.0.2:5060", "INVITE", 0, "sl1", "INVITE");
+	sip(SL_EV_SIP_TX, 0.04, "127.0.0.2:5060", NULL, 486, "sl1", "INVITE");
+	sip(SL_EV_SIP_RX, 0.05, "127.0.0.3:5060", "INVITE", 0, "sf1", "INVITE");
+	sl_check_one_server(L, "INVITE", SL_OS_FAILOVER, &o);
+	assert_true(o.pass);
+	assert_false(o.seen & 1); /* the client sent nothing after the failover yet */
+	sip(SL_EV_SIP_TX, 0.3, "127.0.0.5:5070", "INVITE", 0, "u1", "INVITE");
+	sip(SL_EV_SIP_RX, 0.31, "127.0.0.3:5060", "INVITE", 0, "sf1", "INVITE");
+	sl_check_one_server(L, "INVITE", SL_OS_FAILOVER, &o);
+	assert_true(o.pass);
+	assert_true(o.seen & 1);
+	/* "answer" would blame this run on sip1's early 486; "failover" does not. */
+	sl_check_one_server(L, "INVITE", SL_OS_ANSWER, &o);
+	assert_false(o.pass);
+	/* A further failover to sip3 is no going back... */
+	sip(SL_EV_SIP_RX, 0.4, "127.0.0.4:5060", "INVITE", 0, "sf2", "INVITE");
+	sl_check_one_server(L, "INVITE", SL_OS_FAILOVER, &o);
+	assert_true(o.pass);
+	/* ...but a copy at a server the transaction left is, named with the client's copy. */
+	struct sl_event *c = sip(SL_EV_SIP_TX, 0.5, "127.0.0.5:5070", "INVITE", 0, "u1", "INVITE");
+	struct sl_event *e = sip(SL_EV_SIP_RX, 0.51, "127.0.0.2:5060", "INVITE", 0, "sl1", "INVITE");
+	sl_check_one_server(L, "INVITE", SL_OS_FAILOVER, &o);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "copy at 127.0.0.2:5060/udp (t=0.510s) after the failover "
+				       "to 127.0.0.3:5060/udp"));
+	int have_c = 0, have_e = 0;
+	for (size_t i = 0; i < o.nev; i++) {
+		have_c |= o.ev[i] == c->idx;
+		have_e |= o.ev[i] == e->idx;
+	}
+	assert_true(have_c && have_e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +174,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(one_server_after_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(one_server_after_answer_needs_a_retransmission, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(one_server_after_failover, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -164,32 +164,47 @@ void sl_lua_register(lua_State *L, void *ctx, const luaL_Reg *api)
 	lua_pop(L, 1);
 }
 
-/* Reads a list of strings at table index idx (or a single string). */
+/* Raises unless the value at idx is nil, a string or a table of strings. Raw reads: no
+ * metamethod may raise once a caller holds allocations. */
+static void check_str_list(lua_State *L, int idx, const char *what)
+{
+	if (lua_isnoneornil(L, idx) || lua_isstring(L, idx))
+		return;
+	if (!lua_istable(L, idx))
+		sl_lua_fail(L, "%s must be a list of strings", what);
+	size_t len = (size_t)lua_rawlen(L, idx);
+	for (size_t i = 0; i < len; i++) {
+		int ok = lua_rawgeti(L, idx, (lua_Integer)i + 1) == LUA_TSTRING ||
+			 lua_isnumber(L, -1);
+		lua_pop(L, 1);
+		if (!ok)
+			sl_lua_fail(L, "%s[%zu] must be a string", what, i + 1);
+	}
+}
+
+/* Reads a list of strings at table index idx (or a single string). Every check that can
+ * raise runs before anything is allocated, so a bad list leaks nothing. */
 char **sl_lua_str_list(lua_State *L, int idx, const char *what, size_t *n)
 {
 	*n = 0;
+	check_str_list(L, idx, what);
 	if (lua_isnoneornil(L, idx))
 		return NULL;
-	if (lua_isstring(L, idx)) {
-		char **v = calloc(1, sizeof(*v));
-		v[0] = strdup(lua_tostring(L, idx));
-		*n = 1;
-		return v;
-	}
-	if (!lua_istable(L, idx))
-		sl_lua_fail(L, "%s must be a list of strings", what);
-	size_t len = (size_t)luaL_len(L, idx);
+	size_t len = lua_istable(L, idx) ? (size_t)lua_rawlen(L, idx) : 1;
 	char **v = calloc(len ? len : 1, sizeof(*v));
+	if (!v)
+		sl_lua_fail(L, "%s: out of memory", what);
 	for (size_t i = 0; i < len; i++) {
-		lua_geti(L, idx, (lua_Integer)i + 1);
-		if (!lua_isstring(L, -1)) {
-			for (size_t k = 0; k < i; k++)
-				free(v[k]);
-			free(v);
-			sl_lua_fail(L, "%s[%zu] must be a string", what, i + 1);
-		}
+		if (lua_istable(L, idx))
+			lua_rawgeti(L, idx, (lua_Integer)i + 1);
+		else
+			lua_pushvalue(L, idx);
 		v[i] = strdup(lua_tostring(L, -1));
 		lua_pop(L, 1);
+		if (!v[i]) {
+			sl_lua_free_list(v, i);
+			sl_lua_fail(L, "%s: out of memory", what);
+		}
 	}
 	*n = len;
 	return v;
@@ -281,8 +296,10 @@ static int l_scenario(lua_State *L)
 	lua_pop(L, 1);
 	size_t ncov, nneed;
 	lua_getfield(L, 1, "covers");
-	char **cov = sl_lua_str_list(L, lua_gettop(L), "covers", &ncov);
 	lua_getfield(L, 1, "needs");
+	/* Both checked before either is allocated: a bad needs must not leak covers. */
+	check_str_list(L, -1, "needs");
+	char **cov = sl_lua_str_list(L, lua_gettop(L) - 1, "covers", &ncov);
 	char **need = sl_lua_str_list(L, lua_gettop(L), "needs", &nneed);
 	lua_pop(L, 2);
 	static const char *const known_needs[] = { "udp", "tcp", "tls", "ipv6", "cancel",

@@ -10,7 +10,7 @@
 #include "sl_check.h"
 #include "sl_evlog.h"
 
-static void add_ev(struct sl_check_out *o, unsigned idx)
+void sl_check_add_ev(struct sl_check_out *o, unsigned idx)
 {
 	for (size_t i = 0; i < o->nev; i++)
 		if (o->ev[i] == idx)
@@ -19,9 +19,7 @@ static void add_ev(struct sl_check_out *o, unsigned idx)
 		o->ev[o->nev++] = idx;
 }
 
-static void say(struct sl_check_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void say(struct sl_check_out *o, const char *fmt, ...)
+void sl_check_say(struct sl_check_out *o, const char *fmt, ...)
 {
 	size_t len = strlen(o->detail);
 	if (len >= sizeof(o->detail) - 1)
@@ -55,7 +53,7 @@ void sl_check_dns(const struct sl_evlog *l, const struct sl_dns_want *want, size
 	size_t nev = sl_evlog_count(l), nobs = 0;
 	unsigned *obs = calloc(nev ? nev : 1, sizeof(*obs));
 	if (!obs) {
-		say(o, "out of memory");
+		sl_check_say(o, "out of memory");
 		return;
 	}
 	for (size_t i = 0; i < nev; i++) {
@@ -77,7 +75,7 @@ void sl_check_dns(const struct sl_evlog *l, const struct sl_dns_want *want, size
 			const struct sl_event *e = sl_evlog_get(l, obs[k]);
 			found = !strcasecmp(e->qtype, want[i].qtype) && name_eq(e->qname, want[i].qname);
 			if (found)
-				add_ev(o, e->idx);
+				sl_check_add_ev(o, e->idx);
 		}
 		if (!found) {
 			ok = 0;
@@ -102,7 +100,7 @@ void sl_check_dns(const struct sl_evlog *l, const struct sl_dns_want *want, size
 			const struct sl_event *e = sl_evlog_get(l, obs[j++]);
 			if (!strcasecmp(e->qtype, want[i].qtype) && name_eq(e->qname, want[i].qname)) {
 				found = 1;
-				add_ev(o, e->idx);
+				sl_check_add_ev(o, e->idx);
 				break;
 			}
 			if (mode != SL_MATCH_SUBSEQ) {
@@ -119,26 +117,26 @@ void sl_check_dns(const struct sl_evlog *l, const struct sl_dns_want *want, size
 	if (ok && mode == SL_MATCH_EXACT && j != nobs)
 		ok = 0;
 	o->pass = ok;
-	say(o, "expected %s: ", mode == SL_MATCH_EXACT ? "exactly" :
+	sl_check_say(o, "expected %s: ", mode == SL_MATCH_EXACT ? "exactly" :
 	    mode == SL_MATCH_PREFIX ? "first" : mode == SL_MATCH_SET ? "these and no other, any order" :
 	    "in order");
 	for (size_t i = 0; i < n; i++)
-		say(o, "%s%s %s", i ? ", " : "", want[i].qtype, want[i].qname);
+		sl_check_say(o, "%s%s %s", i ? ", " : "", want[i].qtype, want[i].qname);
 	if (!n)
-		say(o, "no query");
-	say(o, "; SUT queried: ");
+		sl_check_say(o, "no query");
+	sl_check_say(o, "; SUT queried: ");
 	for (size_t i = 0; i < nobs; i++) {
 		const struct sl_event *e = sl_evlog_get(l, obs[i]);
-		say(o, "%s%s %s", i ? ", " : "", e->qtype, e->qname);
+		sl_check_say(o, "%s%s %s", i ? ", " : "", e->qtype, e->qname);
 		if (!ok)
-			add_ev(o, e->idx);
+			sl_check_add_ev(o, e->idx);
 	}
 	if (!nobs)
-		say(o, "nothing");
+		sl_check_say(o, "nothing");
 	if (!ok && matched < n)
-		say(o, " (first missing: %s %s)", want[matched].qtype, want[matched].qname);
+		sl_check_say(o, " (first missing: %s %s)", want[matched].qtype, want[matched].qname);
 	if (extra)
-		say(o, " (not expected: %s %s)", extra->qtype, extra->qname);
+		sl_check_say(o, " (not expected: %s %s)", extra->qtype, extra->qname);
 	free(obs);
 }
 
@@ -181,23 +179,23 @@ void sl_check_route(const struct sl_evlog *l, const char *method, const char *co
 	for (size_t i = 0; ok && i < n; i++)
 		ok = !strcmp(seen[i], dests[i]);
 	o->pass = ok;
-	say(o, "expected %s attempts at: ", method ? method : "request");
+	sl_check_say(o, "expected %s attempts at: ", method ? method : "request");
 	for (size_t i = 0; i < n; i++)
-		say(o, "%s%s", i ? " -> " : "", dests[i]);
+		sl_check_say(o, "%s%s", i ? " -> " : "", dests[i]);
 	if (!n)
-		say(o, "none");
-	say(o, "; observed: ");
+		sl_check_say(o, "none");
+	sl_check_say(o, "; observed: ");
 	for (size_t i = 0; i < nseen; i++) {
-		say(o, "%s%s", i ? " -> " : "", seen[i]);
-		add_ev(o, first_ev[i]);
+		sl_check_say(o, "%s%s", i ? " -> " : "", seen[i]);
+		sl_check_add_ev(o, first_ev[i]);
 	}
 	if (!nseen) {
 		/* Nothing reached a peer: the DNS exchanges are what the SUT did instead. */
-		say(o, "none");
+		sl_check_say(o, "none");
 		for (size_t i = 0; i < sl_evlog_count(l) && o->nev < 8; i++) {
 			const struct sl_event *e = sl_evlog_get(l, i);
 			if (e->kind == SL_EV_DNS)
-				add_ev(o, e->idx);
+				sl_check_add_ev(o, e->idx);
 		}
 	}
 }
@@ -253,7 +251,7 @@ void sl_check_branches(const struct sl_evlog *l, double timer_b_s, struct sl_che
 		size_t nb = 0;
 		branches[nb++] = g->branch ? g->branch : "";
 		attempts++;
-		add_ev(o, g->idx);
+		sl_check_add_ev(o, g->idx);
 		for (size_t k = i + 1; k < nev; k++) {
 			const struct sl_event *e = sl_evlog_get(l, k);
 			if (!is_request_to_peer(e) || !e->call_id || strcmp(e->call_id, g->call_id) ||
@@ -277,37 +275,37 @@ void sl_check_branches(const struct sl_evlog *l, double timer_b_s, struct sl_che
 				continue; /* a retransmission sent elsewhere: sl_check_same_server() */
 			if (same_dest && early) {
 				o->pass = 0;
-				say(o, "%s retransmission to %s changed branch %s -> %s (t=%.3fs) "
+				sl_check_say(o, "%s retransmission to %s changed branch %s -> %s (t=%.3fs) "
 				    "with no final response to the first. ", g->method, e->server,
 				    cbr, br, e->t_sut);
-				add_ev(o, cur->idx);
-				add_ev(o, e->idx);
+				sl_check_add_ev(o, cur->idx);
+				sl_check_add_ev(o, e->idx);
 			} else if (used) {
 				o->pass = 0;
-				say(o, "%s %s at %s (t=%.3fs) reuses branch %s of an earlier "
+				sl_check_say(o, "%s %s at %s (t=%.3fs) reuses branch %s of an earlier "
 				    "transaction at %s. ", same_dest ? "new transaction" : "failover",
 				    g->method, e->server, e->t_sut, br, cur->server);
-				add_ev(o, cur->idx);
-				add_ev(o, e->idx);
+				sl_check_add_ev(o, cur->idx);
+				sl_check_add_ev(o, e->idx);
 			}
 			if ((e->from_tag && g->from_tag && strcmp(e->from_tag, g->from_tag)) ||
 			    e->cseq != g->cseq) {
 				o->pass = 0;
-				say(o, "%s at %s changed From tag or CSeq (%s/%lu, first %s/%lu). ",
+				sl_check_say(o, "%s at %s changed From tag or CSeq (%s/%lu, first %s/%lu). ",
 				    g->method, e->server, e->from_tag ? e->from_tag : "-", e->cseq,
 				    g->from_tag ? g->from_tag : "-", g->cseq);
-				add_ev(o, e->idx);
+				sl_check_add_ev(o, e->idx);
 			}
 			if (!used && nb < 256)
 				branches[nb++] = br;
 			attempts++;
 			o->seen |= 1;
-			add_ev(o, e->idx);
+			sl_check_add_ev(o, e->idx);
 			cur = e;
 		}
 	}
 	if (o->pass)
-		say(o, "%u transaction attempt(s), each with its own branch, Call-ID, From tag and "
+		sl_check_say(o, "%u transaction attempt(s), each with its own branch, Call-ID, From tag and "
 		    "CSeq kept; %u retransmission(s) kept their branch", attempts, retrans);
 }
 
@@ -349,7 +347,7 @@ static unsigned check_non2xx_acks(const struct sl_evlog *l, struct sl_check_out 
 			continue;
 		o->seen |= 2;
 		n++;
-		add_ev(o, f->idx);
+		sl_check_add_ev(o, f->idx);
 		const struct sl_event *ack = NULL, *other = NULL;
 		for (size_t k = i + 1; k < sl_evlog_count(l) && !ack; k++) {
 			const struct sl_event *e = sl_evlog_get(l, k);
@@ -363,17 +361,17 @@ static unsigned check_non2xx_acks(const struct sl_evlog *l, struct sl_check_out 
 				other = e;
 		}
 		if (ack) {
-			add_ev(o, ack->idx);
+			sl_check_add_ev(o, ack->idx);
 			continue; /* where it went: the branch loop above */
 		}
 		o->pass = 0;
 		if (other) {
-			say(o, "the %d from %s to INVITE branch %s was ACKed with another branch, %s "
+			sl_check_say(o, "the %d from %s to INVITE branch %s was ACKed with another branch, %s "
 			    "(a non-2xx ACK belongs to the INVITE's transaction). ", f->status,
 			    f->server ? f->server : "?", f->branch, other->branch ? other->branch : "-");
-			add_ev(o, other->idx);
+			sl_check_add_ev(o, other->idx);
 		} else {
-			say(o, "the %d from %s to INVITE branch %s was never ACKed. ", f->status,
+			sl_check_say(o, "the %d from %s to INVITE branch %s was never ACKed. ", f->status,
 			    f->server ? f->server : "?", f->branch);
 		}
 	}
@@ -404,21 +402,21 @@ void sl_check_same_server(const struct sl_evlog *l, double timer_b_s, struct sl_
 				break; /* a failover, judged by sl_check_branches() */
 			n++;
 			o->seen |= !strcmp(e->method, "ACK") ? 2 : !strcmp(e->method, "CANCEL") ? 4 : 1;
-			add_ev(o, e->idx);
+			sl_check_add_ev(o, e->idx);
 			if (strcmp(f->server, e->server) || strcmp(f->transport, e->transport)) {
 				o->pass = 0;
-				say(o, "%s with branch %s went to %s/%s, but the %s went to %s/%s. ",
+				sl_check_say(o, "%s with branch %s went to %s/%s, but the %s went to %s/%s. ",
 				    e->method, e->branch, e->server, e->transport, want_method,
 				    f->server, f->transport);
-				add_ev(o, f->idx);
-				add_ev(o, e->idx);
+				sl_check_add_ev(o, f->idx);
+				sl_check_add_ev(o, e->idx);
 			}
 			break;
 		}
 	}
 	n += check_non2xx_acks(l, o);
 	if (o->pass)
-		say(o, "%u retransmission(s), ACK(s) and CANCEL(s) all reached the server that got "
+		sl_check_say(o, "%u retransmission(s), ACK(s) and CANCEL(s) all reached the server that got "
 		    "their transaction", n);
 }
 
@@ -443,15 +441,15 @@ void sl_check_request_uri(const struct sl_evlog *l, struct sl_check_out *o)
 		if (given)
 			continue;
 		if (o->pass)
-			add_ev(o, e->idx);
+			sl_check_add_ev(o, e->idx);
 		else if (o->nev < 8)
-			add_ev(o, e->idx);
+			sl_check_add_ev(o, e->idx);
 		o->pass = 0;
-		say(o, "%s at %s carries Request-URI %s, which the SUT was never given. ", e->method,
+		sl_check_say(o, "%s at %s carries Request-URI %s, which the SUT was never given. ", e->method,
 		    e->server ? e->server : "?", e->uri ? e->uri : "(none)");
 	}
 	if (o->pass)
-		say(o, "%u request(s) at the peers, each with a Request-URI the SUT was given", n);
+		sl_check_say(o, "%u request(s) at the peers, each with a Request-URI the SUT was given", n);
 }
 
 /* Regularized upper incomplete gamma Q(a, x) (Numerical Recipes: series below a + 1,
@@ -509,21 +507,21 @@ int sl_check_weights_from(const struct sl_evlog *l, size_t from, const char *met
 {
 	memset(o, 0, sizeof(*o));
 	if (n < 2 || n > 64) {
-		say(o, "expect_weights needs 2 to 64 destinations");
+		sl_check_say(o, "expect_weights needs 2 to 64 destinations");
 		return -EINVAL;
 	}
 	unsigned count[64] = { 0 }, total = 0, stray = 0, npos = 0;
 	double wsum = 0;
 	for (size_t j = 0; j < n; j++) {
 		if (!(want[j].weight >= 0)) {
-			say(o, "weight of %s must be >= 0", want[j].dest);
+			sl_check_say(o, "weight of %s must be >= 0", want[j].dest);
 			return -EINVAL;
 		}
 		wsum += want[j].weight;
 		npos += want[j].weight > 0;
 	}
 	if (!npos) {
-		say(o, "at least one destination needs a weight above 0");
+		sl_check_say(o, "at least one destination needs a weight above 0");
 		return -EINVAL;
 	}
 	for (size_t i = from; i < sl_evlog_count(l); i++) {
@@ -550,14 +548,14 @@ int sl_check_weights_from(const struct sl_evlog *l, size_t from, const char *met
 			count[j]++;
 		} else {
 			if (!stray)
-				say(o, "a first attempt went to %s, which has no weight here; ", d);
+				sl_check_say(o, "a first attempt went to %s, which has no weight here; ", d);
 			stray++;
-			add_ev(o, e->idx);
+			sl_check_add_ev(o, e->idx);
 		}
 	}
 	for (size_t j = 0; j < n; j++)
 		if (want[j].weight > 0 && npos > 1 && total * want[j].weight / wsum < 5) {
-			say(o, "%u transaction(s) give %s an expected count of %.1f: at least 5 are "
+			sl_check_say(o, "%u transaction(s) give %s an expected count of %.1f: at least 5 are "
 			    "needed for a chi-square test; send more requests", total, want[j].dest,
 			    total * want[j].weight / wsum);
 			return -EINVAL;
@@ -578,22 +576,22 @@ int sl_check_weights_from(const struct sl_evlog *l, size_t from, const char *met
 		p = sl_chi2_sf(chi2, npos - 1);
 	}
 	o->seen = 1;
-	say(o, "first attempts of %u transactions: ", total);
+	sl_check_say(o, "first attempts of %u transactions: ", total);
 	for (size_t j = 0; j < n; j++) {
 		if (want[j].weight > 0) {
-			say(o, "%s%s %u (expected %.1f)", j ? ", " : "", want[j].dest, count[j],
+			sl_check_say(o, "%s%s %u (expected %.1f)", j ? ", " : "", want[j].dest, count[j],
 			    pos_total * want[j].weight / wsum);
 			continue;
 		}
 		double max = want[j].max_share > 0 ? want[j].max_share : 0.05;
 		int over = total && count[j] > max * total;
 		rare_over += over;
-		say(o, "%s%s %u (weight 0: %.1f %% of first tries, at most %g %%%s)", j ? ", " : "",
+		sl_check_say(o, "%s%s %u (weight 0: %.1f %% of first tries, at most %g %%%s)", j ? ", " : "",
 		    want[j].dest, count[j], total ? 100.0 * count[j] / total : 0, 100 * max,
 		    over ? ", too many" : "");
 	}
 	if (npos > 1)
-		say(o, "; chi-square %.2f over the weighted ones, %u degrees of freedom, p = %.3g "
+		sl_check_say(o, "; chi-square %.2f over the weighted ones, %u degrees of freedom, p = %.3g "
 		    "(%s %g)", chi2, npos - 1, p, p > p_min ? "above" : "not above", p_min);
 	o->pass = !stray && !rare_over && (npos < 2 || p > p_min);
 	return 0;
@@ -613,14 +611,14 @@ void sl_check_wellformed(const struct sl_evlog *l, struct sl_check_out *o)
 		if (e->method || e->status || !e->text)
 			continue;
 		if (!bad++)
-			say(o, "first: %s", e->text);
-		add_ev(o, e->idx);
+			sl_check_say(o, "first: %s", e->text);
+		sl_check_add_ev(o, e->idx);
 		o->pass = 0;
 	}
 	o->seen = total ? 1 : 0;
 	if (bad)
-		say(o, "; %u of the %u message(s) the SUT sent to the peers are not SIP (RFC 3261 "
+		sl_check_say(o, "; %u of the %u message(s) the SUT sent to the peers are not SIP (RFC 3261 "
 		    "section 25 syntax, Content-Length framing over TCP)", bad, total);
 	else
-		say(o, "%u message(s) at the peers, each well-formed SIP", total);
+		sl_check_say(o, "%u message(s) at the peers, each well-formed SIP", total);
 }

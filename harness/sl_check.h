@@ -19,6 +19,11 @@ struct sl_check_out {
 	size_t nev;
 };
 
+/* For the check modules: event idx proves o's verdict (once; at most SL_CHECK_MAX_EV), and
+ * text appended to o's detail (cut at its size). */
+void sl_check_add_ev(struct sl_check_out *o, unsigned idx);
+void sl_check_say(struct sl_check_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 struct sl_dns_want {
 	const char *qtype;   /* "NAPTR" */
 	const char *qname;   /* "example.test", compared case-insensitively, trailing dot ignored */

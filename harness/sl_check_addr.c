@@ -31,28 +31,6 @@ size_t sl_check_req_ids(unsigned bits, const char **out, size_t cap)
 	return n;
 }
 
-static void add_ev(struct sl_check_out *o, unsigned idx)
-{
-	for (size_t i = 0; i < o->nev; i++)
-		if (o->ev[i] == idx)
-			return;
-	if (o->nev < SL_CHECK_MAX_EV)
-		o->ev[o->nev++] = idx;
-}
-
-static void say(struct sl_check_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void say(struct sl_check_out *o, const char *fmt, ...)
-{
-	size_t len = strlen(o->detail);
-	if (len >= sizeof(o->detail) - 1)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(o->detail + len, sizeof(o->detail) - len, fmt, ap);
-	va_end(ap);
-}
-
 /* One attempt: the first packet of a (destination, branch), or of a connection. */
 struct attempt {
 	const struct sl_event *e;
@@ -221,13 +199,13 @@ static void list_leaves(struct sl_check_out *o, const struct sl_targets *t)
 		if (t->n[i].kind != SL_TN_LEAF)
 			continue;
 		if (shown < 6)
-			say(o, "%s%s", shown++ ? ", " : "only ", t->n[i].dest);
+			sl_check_say(o, "%s%s", shown++ ? ", " : "only ", t->n[i].dest);
 		n++;
 	}
 	if (!n)
-		say(o, "no destination at all");
+		sl_check_say(o, "no destination at all");
 	else if (n > shown)
-		say(o, " and %zu more", n - shown);
+		sl_check_say(o, " and %zu more", n - shown);
 }
 
 /* The answers that shaped the tree's top: NAPTR, the SRV sets (or the A records when
@@ -235,16 +213,16 @@ static void list_leaves(struct sl_check_out *o, const struct sl_targets *t)
 static void dns_evidence(struct sl_check_out *o, const struct sl_targets *t)
 {
 	if (t->n[0].ev >= 0)
-		add_ev(o, (unsigned)t->n[0].ev);
+		sl_check_add_ev(o, (unsigned)t->n[0].ev);
 	for (size_t i = 1; i < t->count && o->nev < SL_CHECK_MAX_EV - 4; i++)
 		if (t->n[i].parent == 0 && t->n[i].ev >= 0)
-			add_ev(o, (unsigned)t->n[i].ev);
+			sl_check_add_ev(o, (unsigned)t->n[i].ev);
 }
 
 static void node_evidence(struct sl_check_out *o, const struct sl_targets *t, int i)
 {
 	if (i >= 0 && t->n[i].ev >= 0)
-		add_ev(o, (unsigned)t->n[i].ev);
+		sl_check_add_ev(o, (unsigned)t->n[i].ev);
 }
 
 /* Why a destination outside the tree breaks RFC 3263: the rule whose relaxing lets it
@@ -318,7 +296,7 @@ void sl_check_addresses(const struct sl_evlog *l, unsigned mask, struct sl_check
 	size_t n = 0, bad = 0, unjudged = 0;
 	if (attempts(l, &at, &n) < 0) {
 		o->pass = 0;
-		say(o, "out of memory");
+		sl_check_say(o, "out of memory");
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -327,14 +305,14 @@ void sl_check_addresses(const struct sl_evlog *l, unsigned mask, struct sl_check
 		char err[256];
 		if (build(l, a->req->uri, a->e->idx, 0, mask, &t, err, sizeof(err)) < 0) {
 			if (!unjudged++)
-				say(o, "not judged: %s. ", err);
+				sl_check_say(o, "not judged: %s. ", err);
 			continue;
 		}
 		int li = find_leaf(t, a);
 		if (li >= 0) {
 			o->seen |= t->n[li].req & ADDR_SEEN;
 			if (o->pass && o->nev < 8)
-				add_ev(o, a->e->idx);
+				sl_check_add_ev(o, a->e->idx);
 		} else {
 			unsigned why = why_not(l, a, mask, t);
 			if (o->pass)
@@ -342,14 +320,14 @@ void sl_check_addresses(const struct sl_evlog *l, unsigned mask, struct sl_check
 			o->pass = 0;
 			o->failed |= why;
 			if (bad++ < 4) {
-				say(o, "%s%s to %s (t=%.3fs, send{} of %s): the URI and the DNS answers "
+				sl_check_say(o, "%s%s to %s (t=%.3fs, send{} of %s): the URI and the DNS answers "
 				    "given by then allow ", a->syn ? "a connection for " :
 				    a->e->kind == SL_EV_STRAY ? "stray " : "", a->req->method, a->dest,
 				    a->e->t_sut, a->req->uri);
 				list_leaves(o, t);
-				say(o, ". ");
+				sl_check_say(o, ". ");
 			}
-			add_ev(o, a->e->idx);
+			sl_check_add_ev(o, a->e->idx);
 			dns_evidence(o, t);
 		}
 		sl_targets_free(t);
@@ -370,14 +348,14 @@ void sl_check_addresses(const struct sl_evlog *l, unsigned mask, struct sl_check
 			if (t->n[k].kind == SL_TN_SRV && t->n[k].dot) {
 				o->seen |= SL_R_SRV_DOT;
 				if (o->pass)
-					add_ev(o, (unsigned)t->n[k].ev);
+					sl_check_add_ev(o, (unsigned)t->n[k].ev);
 			}
 		sl_targets_free(t);
 	}
 	if (bad > 4)
-		say(o, "(%zu more) ", bad - 4);
+		sl_check_say(o, "(%zu more) ", bad - 4);
 	if (o->pass)
-		say(o, "%zu request attempt(s), each to a destination the Request-URI names or the "
+		sl_check_say(o, "%zu request attempt(s), each to a destination the Request-URI names or the "
 		    "DNS answers given to the SUT make possible (RFC 3263 4.1, 4.2)%s", n - unjudged,
 		    unjudged ? "; " : "");
 	free(at);
@@ -585,7 +563,7 @@ static unsigned diagnose(const struct order *r, struct sl_check_out *o)
 			leaf = (int)i;
 	char b1[320], b2[320];
 	if (leaf < 0) {
-		say(o, "%s was tried again %s. ", a->dest, exhausted(r, &s, 0) ?
+		sl_check_say(o, "%s was tried again %s. ", a->dest, exhausted(r, &s, 0) ?
 		    "after every destination of the list had been tried (no looping, RFC 3263 "
 		    "4.3)" : "before the list was exhausted");
 		return SL_R_FO_EXHAUST;
@@ -600,13 +578,13 @@ static unsigned diagnose(const struct order *r, struct sl_check_out *o)
 		if (cur >= 0 && cur != child) {
 			cited[0] = cur;
 			if (t->n[g].kind == SL_TN_SRV) {
-				say(o, "%s left target %s before trying all its addresses (RFC 3263 "
+				sl_check_say(o, "%s left target %s before trying all its addresses (RFC 3263 "
 				    "4.2: every address of a target before the next). ", a->dest,
 				    node_label(t, &t->n[cur], b1, sizeof(b1)));
 				why = SL_R_SRV_ALL_ADDRS;
 				break;
 			}
-			say(o, "%s is outside %s, whose targets were not all tried. ", a->dest,
+			sl_check_say(o, "%s is outside %s, whose targets were not all tried. ", a->dest,
 			    node_label(t, &t->n[cur], b1, sizeof(b1)));
 			why = t->naptr ? SL_R_TP_NAPTR_ORDER : SL_R_SRV_PRIORITY;
 			break;
@@ -625,14 +603,14 @@ static unsigned diagnose(const struct order *r, struct sl_check_out *o)
 		cited[0] = g;
 		cited[1] = blk;
 		if (t->n[g].kind == SL_TN_SRV) {
-			say(o, "%s (target %s) came before %s, %s (RFC 2782: lower priority first). ",
+			sl_check_say(o, "%s (target %s) came before %s, %s (RFC 2782: lower priority first). ",
 			    a->dest, node_label(t, &t->n[child], b1, sizeof(b1)),
 			    blk >= 0 ? node_label(t, &t->n[blk], b2, sizeof(b2)) : "a lower priority",
 			    state);
 			why = SL_R_SRV_PRIORITY;
 			break;
 		}
-		say(o, "%s (via %s) came before %s, %s (%s). ", a->dest,
+		sl_check_say(o, "%s (via %s) came before %s, %s (%s). ", a->dest,
 		    node_label(t, &t->n[child], b1, sizeof(b1)),
 		    blk >= 0 ? node_label(t, &t->n[blk], b2, sizeof(b2)) : "a better alternative",
 		    state, t->naptr ? "NAPTR order, then preference" : "the SRV list");
@@ -640,7 +618,7 @@ static unsigned diagnose(const struct order *r, struct sl_check_out *o)
 		break;
 	}
 	if (!why) {
-		say(o, "%s does not fit any order RFC 2782 allows here. ", a->dest);
+		sl_check_say(o, "%s does not fit any order RFC 2782 allows here. ", a->dest);
 		why = SL_R_SRV_PRIORITY;
 	}
 	/* The answers that set the broken rule: the SRV set or NAPTR, the target left. */
@@ -754,7 +732,7 @@ static int judge_order(const struct sl_evlog *l, const struct attempt *at, size_
 	memset(&s0, 0, sizeof(s0));
 	int f = follow(&r, &s0, 0);
 	if (f < 0) {
-		say(o, "%s %s: too many possible orders to search; not judged. ", a0->req->method,
+		sl_check_say(o, "%s %s: too many possible orders to search; not judged. ", a0->req->method,
 		    a0->req->uri);
 		res = -1;
 		goto out;
@@ -763,17 +741,17 @@ static int judge_order(const struct sl_evlog *l, const struct attempt *at, size_
 	if (f == 1) {
 		res = 1;
 		if (o->pass && o->nev < 8)
-			add_ev(o, a0->e->idx);
+			sl_check_add_ev(o, a0->e->idx);
 		goto out;
 	}
 	if (o->pass)
 		o->nev = 0;
-	say(o, "%s %s tried ", a0->req->method, a0->req->uri);
+	sl_check_say(o, "%s %s tried ", a0->req->method, a0->req->uri);
 	for (size_t k = 0; k < count; k++) {
-		say(o, "%s%s", k ? " -> " : "", at[first + k].dest);
-		add_ev(o, at[first + k].e->idx);
+		sl_check_say(o, "%s%s", k ? " -> " : "", at[first + k].dest);
+		sl_check_add_ev(o, at[first + k].e->idx);
 	}
-	say(o, "; at attempt %zu: ", r.kmax + 1);
+	sl_check_say(o, "; at attempt %zu: ", r.kmax + 1);
 	o->failed |= diagnose(&r, o);
 	res = 0;
 out:
@@ -795,7 +773,7 @@ void sl_check_order(const struct sl_evlog *l, unsigned mask, struct sl_check_out
 	size_t n = 0;
 	if (attempts(l, &at, &n) < 0) {
 		o->pass = 0;
-		say(o, "out of memory");
+		sl_check_say(o, "out of memory");
 		return;
 	}
 	size_t judged = 0, multi = 0;
@@ -813,7 +791,7 @@ void sl_check_order(const struct sl_evlog *l, unsigned mask, struct sl_check_out
 		i = j;
 	}
 	if (o->pass)
-		say(o, "%zu send{}(s) judged, %zu with a failover: each tried its destinations in "
+		sl_check_say(o, "%zu send{}(s) judged, %zu with a failover: each tried its destinations in "
 		    "an order RFC 2782 allows for the answers given (priorities, any order within "
 		    "one, every address of a target before the next, nothing twice)", judged, multi);
 	free(at);

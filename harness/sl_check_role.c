@@ -8,28 +8,6 @@
 #include "sl_check.h"
 #include "sl_evlog.h"
 
-static void add_ev(struct sl_check_out *o, unsigned idx)
-{
-	for (size_t i = 0; i < o->nev; i++)
-		if (o->ev[i] == idx)
-			return;
-	if (o->nev < SL_CHECK_MAX_EV)
-		o->ev[o->nev++] = idx;
-}
-
-static void say(struct sl_check_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void say(struct sl_check_out *o, const char *fmt, ...)
-{
-	size_t len = strlen(o->detail);
-	if (len >= sizeof(o->detail) - 1)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(o->detail + len, sizeof(o->detail) - len, fmt, ap);
-	va_end(ap);
-}
-
 /* A response from the SUT, at the harness UAC or at a peer. */
 static int is_response_in(const struct sl_event *e)
 {
@@ -72,7 +50,7 @@ void sl_check_response_route(const struct sl_evlog *l, int status, const char *m
 		cur_status = e->status;
 		if (nseen < 64)
 			snprintf(seen[nseen++], sizeof(seen[0]), "%s", d);
-		add_ev(o, e->idx);
+		sl_check_add_ev(o, e->idx);
 	}
 	int ok = nseen == n;
 	for (size_t i = 0; ok && i < n; i++)
@@ -80,24 +58,24 @@ void sl_check_response_route(const struct sl_evlog *l, int status, const char *m
 	o->pass = ok;
 	o->seen = nseen > 0;
 	if (status)
-		say(o, "expected the %d response%s%s at: ", status, method ? " to " : "",
+		sl_check_say(o, "expected the %d response%s%s at: ", status, method ? " to " : "",
 		    method ? method : "");
 	else
-		say(o, "expected final responses%s%s at: ", method ? " to " : "", method ? method : "");
+		sl_check_say(o, "expected final responses%s%s at: ", method ? " to " : "", method ? method : "");
 	for (size_t i = 0; i < n; i++)
-		say(o, "%s%s", i ? " -> " : "", dests[i]);
+		sl_check_say(o, "%s%s", i ? " -> " : "", dests[i]);
 	if (!n)
-		say(o, "nowhere");
-	say(o, "; the SUT sent them to: ");
+		sl_check_say(o, "nowhere");
+	sl_check_say(o, "; the SUT sent them to: ");
 	for (size_t i = 0; i < nseen; i++)
-		say(o, "%s%s", i ? " -> " : "", seen[i]);
+		sl_check_say(o, "%s%s", i ? " -> " : "", seen[i]);
 	if (!nseen) {
-		say(o, "no address the harness listens on");
+		sl_check_say(o, "no address the harness listens on");
 		/* What the SUT did instead: its DNS queries and the requests it got. */
 		for (size_t i = 0; i < sl_evlog_count(l) && o->nev < 8; i++) {
 			const struct sl_event *e = sl_evlog_get(l, i);
 			if (e->kind == SL_EV_DNS || (e->kind == SL_EV_SIP_TX && e->method))
-				add_ev(o, e->idx);
+				sl_check_add_ev(o, e->idx);
 		}
 	}
 }
@@ -174,7 +152,7 @@ static void one_server_failover(const struct sl_evlog *l, const char *method,
 				if (!fo) {
 					fo = e;
 					groups++;
-					add_ev(o, e->idx);
+					sl_check_add_ev(o, e->idx);
 				}
 				continue;
 			}
@@ -189,29 +167,29 @@ static void one_server_failover(const struct sl_evlog *l, const char *method,
 				if (q->kind == SL_EV_SIP_TX && q->method && same_txn(q, g))
 					c = q;
 			}
-			say(o, "%s (Call-ID %s, CSeq %lu) copy at %s/%s (t=%.3fs) after the failover "
+			sl_check_say(o, "%s (Call-ID %s, CSeq %lu) copy at %s/%s (t=%.3fs) after the failover "
 			    "to %s/%s (t=%.3fs): back at a server the transaction left", g->method,
 			    g->call_id, g->cseq, e->server, e->transport, e->t_sut, fo->server,
 			    fo->transport, fo->t_sut);
 			if (c) {
-				say(o, "; the client's copy before it was sent at t=%.3fs", c->t_sut);
-				add_ev(o, c->idx);
+				sl_check_say(o, "; the client's copy before it was sent at t=%.3fs", c->t_sut);
+				sl_check_add_ev(o, c->idx);
 			}
-			say(o, ". ");
-			add_ev(o, e->idx);
+			sl_check_say(o, ". ");
+			sl_check_add_ev(o, e->idx);
 		}
 		if (back > 4)
-			say(o, "... %u copies in all went back. ", back);
+			sl_check_say(o, "... %u copies in all went back. ", back);
 	}
 	o->seen = client_after > 0;
 	if (o->pass) {
-		say(o, "%u transaction(s) failed over; %u copies of the request reached a server "
+		sl_check_say(o, "%u transaction(s) failed over; %u copies of the request reached a server "
 		    "after the failover, none at a server the transaction had left; the client "
 		    "sent %u copies after the failover; %u copies reached the first server "
 		    "before it (not judged: the SUT may not have known yet)", groups, judged,
 		    client_after, early);
 		if (!o->seen)
-			say(o, " (nothing to judge: %s)", groups ? "the client sent nothing after "
+			sl_check_say(o, " (nothing to judge: %s)", groups ? "the client sent nothing after "
 			    "the failover" : "no transaction failed over");
 	}
 }
@@ -261,7 +239,7 @@ void sl_check_one_server(const struct sl_evlog *l, const char *method,
 			}
 			if (!holder)
 				continue;
-			add_ev(o, answer->idx);
+			sl_check_add_ev(o, answer->idx);
 			/* Did the client retransmit after the answer? Only then the case happened. */
 			for (size_t k = from; k < nev; k++) {
 				const struct sl_event *e = sl_evlog_get(l, k);
@@ -270,7 +248,7 @@ void sl_check_one_server(const struct sl_evlog *l, const char *method,
 			}
 		}
 		groups++;
-		add_ev(o, holder->idx);
+		sl_check_add_ev(o, holder->idx);
 		unsigned here = 0, elsewhere = 0;
 		for (size_t k = from; k < nev; k++) {
 			const struct sl_event *e = sl_evlog_get(l, k);
@@ -284,15 +262,15 @@ void sl_check_one_server(const struct sl_evlog *l, const char *method,
 			elsewhere++;
 			if (elsewhere <= 4) {
 				o->pass = 0;
-				say(o, "%s (Call-ID %s, CSeq %lu) copy at %s/%s (t=%.3fs), but %s "
+				sl_check_say(o, "%s (Call-ID %s, CSeq %lu) copy at %s/%s (t=%.3fs), but %s "
 				    "%s/%s. ", g->method, g->call_id, g->cseq, e->server, e->transport,
 				    e->t_sut, after_answer ? "the server that answered is" :
 				    "the first copy went to", holder->server, holder->transport);
-				add_ev(o, e->idx);
+				sl_check_add_ev(o, e->idx);
 			}
 		}
 		if (elsewhere > 4)
-			say(o, "... %u copies in all away from %s. ", elsewhere, holder->server);
+			sl_check_say(o, "... %u copies in all away from %s. ", elsewhere, holder->server);
 		if (!after_answer && here + elsewhere > 1)
 			o->seen = 1;
 	}
@@ -300,14 +278,14 @@ void sl_check_one_server(const struct sl_evlog *l, const char *method,
 		o->seen = client_rtx > 0;
 	if (o->pass) {
 		if (after_answer)
-			say(o, "%u transaction(s) answered by a server; %u copies of the request "
+			sl_check_say(o, "%u transaction(s) answered by a server; %u copies of the request "
 			    "reached a server after the answer, all the one that answered; the "
 			    "client sent %u copies after the answer", groups, copies, client_rtx);
 		else
-			say(o, "%u transaction(s), %u copies of their requests at the servers, each "
+			sl_check_say(o, "%u transaction(s), %u copies of their requests at the servers, each "
 			    "transaction's at one server", groups, copies);
 		if (!o->seen)
-			say(o, " (nothing to judge: %s)", after_answer ?
+			sl_check_say(o, " (nothing to judge: %s)", after_answer ?
 			    "the client sent nothing after the answer" : "no request reached a "
 			    "server twice");
 	}

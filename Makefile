@@ -44,8 +44,10 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 REF_UNIT_SRC := $(wildcard tests/unit/ref/test_*.c)
 REF_UNIT_BIN := $(REF_UNIT_SRC:tests/unit/ref/%.c=$(BUILD)/tests/ref_%)
 
-.PHONY: all deps build-all run check unit e2e asan clean mutants fuzz fuzz-build flake valgrind conformance
-all: deps $(BUILD)/siploc $(BUILD)/siploc-sut $(ADAPTERS)
+.PHONY: all adapters deps build-all build-targets mutant-targets run check unit e2e asan clean mutants fuzz fuzz-build flake valgrind conformance
+all: deps
+	@$(MAKE) --no-print-directory adapters
+adapters: $(BUILD)/siploc $(BUILD)/siploc-sut $(ADAPTERS)
 
 deps:
 	@bash scripts/deps.sh
@@ -112,7 +114,9 @@ $(BUILD)/adapters/kamailio-rfc.so: $(KAM_DEPS)
 	$(CC) $(CFLAGS) -DKAM_PROFILE_RFC -DKAM_VERSION='"$(KAMAILIO_VERSION)"' -fPIC -shared \
 	  -o $@ $< $(LDFLAGS)
 
-mutants: deps $(MUTANTS:%=$(BUILD)/adapters/mutant-%.so)
+mutants: deps
+	@$(MAKE) --no-print-directory mutant-targets
+mutant-targets: $(MUTANTS:%=$(BUILD)/adapters/mutant-%.so)
 
 $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -128,9 +132,11 @@ run: build-all
 
 # Everything the tests need, built in parallel (40-odd mutants are 40-odd links).
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# The list is expanded by the sub-make, which reads this file after deps ran: on a fresh
+# machine the stacks' pkg-config lookups above found nothing when this make started.
 build-all: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/siploc $(BUILD)/siploc-sut $(ADAPTERS) \
-	  $(UNIT_BIN) $(REF_UNIT_BIN)
+	@$(MAKE) --no-print-directory -j$(JOBS) build-targets
+build-targets: $(BUILD)/siploc $(BUILD)/siploc-sut $(ADAPTERS) $(UNIT_BIN) $(REF_UNIT_BIN)
 
 unit: build-all
 	@bash tests/run_unit.sh $(UNIT_BIN) $(REF_UNIT_BIN)

@@ -435,6 +435,13 @@ void sl_check_request_uri(const struct sl_evlog *l, struct sl_check_out *o)
 			/* Given with send{}, or sent into a proxy by the harness UAC (inject{}). */
 			given = (q->kind == SL_EV_SUT_REQ || (q->kind == SL_EV_SIP_TX && q->method)) &&
 				q->uri && e->uri && !strcmp(q->uri, e->uri);
+			/* The ACK of a 2xx and every later request of the dialog go to the remote
+			 * target, the 2xx's Contact (RFC 3261 12.2.1.1, 13.2.2.4): a URI the SUT
+			 * was given too, by that response. */
+			given = given || (q->kind == SL_EV_SIP_TX &&
+					  q->status >= 200 && q->status < 300 && q->contact &&
+					  e->uri && !strcmp(q->contact, e->uri) && q->call_id &&
+					  e->call_id && !strcmp(q->call_id, e->call_id));
 		}
 		n++;
 		o->seen |= 1;

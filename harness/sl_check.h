@@ -59,9 +59,18 @@ void sl_check_same_server(const struct sl_evlog *l, double timer_b_s, struct sl_
 /* seen bits: 1 retransmissions, 2 non-2xx ACKs, 4 CANCELs were observed. */
 
 /* Invariant: the Request-URI of every request at a peer (ACK and CANCEL included) is one
- * the scenario gave the SUT with send{} (TXN-URI: DNS results never rewrite it).
+ * the scenario gave the SUT with send{} (TXN-URI: DNS results never rewrite it), or for
+ * the ACK of a 2xx and later requests with its Call-ID the Contact of that 2xx (the
+ * remote target, RFC 3261 12.2.1.1).
  * seen bit 1: some request reached a peer. */
 void sl_check_request_uri(const struct sl_evlog *l, struct sl_check_out *o);
+
+/* Every 2xx to INVITE a peer sent got an ACK (RFC 3261 13.2.2.4) with a branch none of
+ * the INVITE's attempts used (a transaction of its own: 8.1.1.7, 17.1.1.3) and the
+ * dialog's tags; where it went, its Request-URI and the DNS traffic before it are recorded
+ * (TXN-ACK2XX: may be routed anew), never judged. Fails when no 2xx was sent.
+ * seen bits: 1 a 2xx was sent, 2 one was ACKed. */
+void sl_check_ack2xx(const struct sl_evlog *l, struct sl_check_out *o);
 
 /* Invariant: every message the SUT sent to a peer parsed as SIP (peers log what does
  * not with the reason). seen bit 1: some message reached a peer. */

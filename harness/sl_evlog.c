@@ -24,7 +24,8 @@ static void event_free(struct sl_event *e)
 {
 	char **strs[] = { &e->transport, &e->client, &e->server, &e->qname, &e->qtype,
 			  &e->method, &e->uri, &e->call_id, &e->branch, &e->cseq_method,
-			  &e->from_tag, &e->via_transport, &e->via_sentby, &e->text, &e->to_tag };
+			  &e->from_tag, &e->via_transport, &e->via_sentby, &e->text, &e->to_tag,
+			  &e->contact };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
 	free(e->dns_resp);

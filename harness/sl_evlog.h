@@ -68,6 +68,7 @@ struct sl_event {
 	struct sl_fp fp[2];     /* DNS: query then response; SIP: the datagram */
 	char *to_tag;           /* SIP: the To tag, so a harness UAC can ACK a response it
 				 * did not receive itself (it reached a peer) */
+	char *contact;          /* SIP responses: the URI of the first Contact, or NULL */
 	int alarm;              /* NOTE: a security alarm the SUT raised (sut_config.alarm) */
 	int conn_failed;        /* NOTE at a peer: a connection from the SUT that failed
 				 * before it carried a request (TLS handshake): an attempt */

@@ -303,7 +303,7 @@ static int l_scenario(lua_State *L)
 	char **need = sl_lua_str_list(L, lua_gettop(L), "needs", &nneed);
 	lua_pop(L, 2);
 	static const char *const known_needs[] = { "udp", "tcp", "tls", "ipv6", "cancel",
-						  "timers", "alarm", NULL };
+						  "timers", "alarm", "ack2xx", NULL };
 	for (size_t i = 0; i < nneed; i++) {
 		int ok = 0;
 		for (const char *const *k = known_needs; *k; k++)

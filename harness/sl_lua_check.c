@@ -143,6 +143,15 @@ static int l_expect_route(lua_State *L)
 	return 0;
 }
 
+static int l_expect_ack2xx(lua_State *L)
+{
+	struct sl_world *w = sl_lua_world(L, "expect_ack2xx");
+	struct sl_check_out o;
+	sl_check_ack2xx(sl_world_log(w), &o);
+	sl_lua_record(L, "expect_ack2xx", 1, &o);
+	return 0;
+}
+
 static int by_dest(const void *a, const void *b)
 {
 	return strcmp(((const struct sl_weight_want *)a)->dest,
@@ -337,7 +346,8 @@ void sl_lua_open_check(lua_State *L, void *ctx)
 	static const luaL_Reg api[] = {
 		{ "expect_status", l_expect_status }, { "expect_dns", l_expect_dns },
 		{ "expect_route", l_expect_route }, { "expect_weights", l_expect_weights },
-		{ "expect_alarm", l_expect_alarm }, { NULL, NULL },
+		{ "expect_alarm", l_expect_alarm }, { "expect_ack2xx", l_expect_ack2xx },
+		{ NULL, NULL },
 	};
 	sl_lua_register(L, ctx, api);
 }

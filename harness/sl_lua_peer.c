@@ -78,6 +78,9 @@ static void to_behaviour(lua_State *L, int idx, struct sl_behaviour *b, char *hd
 		lua_getfield(L, idx, "code");
 		b->code = (int)lua_tointeger(L, -1);
 		lua_pop(L, 1);
+		lua_getfield(L, idx, "bare");
+		b->bare = lua_toboolean(L, -1);
+		lua_pop(L, 1);
 		lua_getfield(L, idx, "headers");
 		if (lua_istable(L, -1)) {
 			headers_of(L, lua_gettop(L), hdrs, HDR_ROOM);
@@ -156,10 +159,27 @@ static int l_reply_common(lua_State *L, const char *fn, int lo, int hi)
 		lua_setfield(L, -2, "headers");
 	}
 	if (has_opts) {
+		lua_pushnil(L);
+		while (lua_next(L, 3)) {
+			const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+			if (!k || (strcmp(k, "delay") && strcmp(k, "contact")))
+				return sl_lua_fail(L, "%s(): unknown option '%s' (options: delay, "
+						   "contact)", fn, k ? k : luaL_typename(L, -2));
+			lua_pop(L, 1);
+		}
 		lua_getfield(L, 3, "delay");
 		if (!lua_isnil(L, -1) && (!lua_isnumber(L, -1) || lua_tonumber(L, -1) < 0))
 			return sl_lua_fail(L, "%s(): delay must be a number of SUT seconds >= 0", fn);
 		lua_setfield(L, -2, "delay");
+		/* contact = false: a 2xx to INVITE as a broken UAS sends it, without the Contact
+		 * and SDP the peer adds (a header Contact = "..." replaces the peer's own). */
+		lua_getfield(L, 3, "contact");
+		if (!lua_isnil(L, -1) && !(lua_isboolean(L, -1) && !lua_toboolean(L, -1)))
+			return sl_lua_fail(L, "%s(): contact may only be false (give another Contact "
+					   "as a header: { Contact = \"<sip:...>\" })", fn);
+		lua_pushboolean(L, lua_isboolean(L, -1));
+		lua_setfield(L, -3, "bare");
+		lua_pop(L, 1);
 	}
 	return 1;
 }

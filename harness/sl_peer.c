@@ -258,7 +258,9 @@ static void log_msg(struct sl_peer *p, enum sl_ev_kind kind, const struct sl_sip
 		sl_evlog_str(&e->method, sl_sipmsg_method(m));
 		sl_evlog_str(&e->uri, sl_sipmsg_uri(m));
 	} else {
+		char c[512];
 		e->status = sl_sipmsg_status(m);
+		sl_evlog_str(&e->contact, sl_sipmsg_contact_uri(m, c, sizeof(c)));
 	}
 	sl_evlog_str(&e->call_id, sl_sipmsg_call_id(m));
 	sl_evlog_str(&e->branch, sl_sipmsg_via_branch(m));
@@ -380,11 +382,57 @@ static void send_now(struct sl_peer *p, struct sl_route *r, char *remote, size_t
 	log_sent(p, r->conn, remote, data, len, off);
 }
 
-static void respond(struct txn *t, int code, const char *headers)
+/* Does the header block hdrs (lines "Name: value\r\n") hold a Contact (or m:)? */
+static int has_contact(const char *hdrs)
+{
+	for (const char *l = hdrs; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		size_t n = strcspn(l, ":\r\n");
+		while (n && (l[n - 1] == ' ' || l[n - 1] == '\t'))
+			n--;
+		if ((n == 7 && !strncasecmp(l, "Contact", 7)) || (n == 1 && (*l == 'm' || *l == 'M')))
+			return 1;
+	}
+	return 0;
+}
+
+/* What a UAS puts in a 2xx to INVITE for a real UA to accept it (RFC 3261 12.1.1, 13.3.1.4:
+ * a Contact; RFC 3264: the answer, or an offer when the INVITE had none): a Contact naming
+ * this peer unless the scenario gave one, and an SDP body with the media inactive, so no
+ * RTP flows. hdrs gets headers + Contact; body the SDP. */
+static void dialog_parts(const struct sl_peer *p, const char *headers, char *hdrs, size_t hlen,
+			 char *body, size_t blen)
+{
+	int tls = !strcmp(p->transport, "tls"), v6 = p->addr[0] == '[';
+	char ip[SL_ADDRSTRLEN];
+	snprintf(ip, sizeof(ip), "%s", p->addr + v6);
+	char *end = v6 ? strchr(ip, ']') : strrchr(ip, ':');
+	if (end)
+		*end = 0;
+	if (has_contact(headers))
+		snprintf(hdrs, hlen, "%s", headers);
+	else
+		snprintf(hdrs, hlen, "%sContact: <%s:siploc@%s%s%s>\r\n", headers ? headers : "",
+			 tls ? "sips" : "sip", p->addr, strcmp(p->transport, "tcp") ? "" : ";transport=",
+			 strcmp(p->transport, "tcp") ? "" : "tcp");
+	snprintf(body, blen,
+		 "v=0\r\no=siploc 1 1 IN %s %s\r\ns=siploc\r\nc=IN %s %s\r\nt=0 0\r\n"
+		 "m=audio 9 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+		 "a=inactive\r\n", v6 ? "IP6" : "IP4", ip, v6 ? "IP6" : "IP4", ip);
+}
+
+static void respond(struct txn *t, int code, const char *headers, int bare)
 {
 	struct sl_peer *p = t->p;
-	char buf[8192];
-	int n = sl_sipmsg_build_response(t->req, code, NULL, t->to_tag, headers, buf, sizeof(buf));
+	char buf[8192], hdrs[2304], body[512];
+	const char *ctype = NULL, *bp = NULL;
+	if (code >= 200 && code < 300 && !strcmp(t->method, "INVITE") && !bare) {
+		dialog_parts(p, headers, hdrs, sizeof(hdrs), body, sizeof(body));
+		headers = hdrs;
+		ctype = "application/sdp";
+		bp = body;
+	}
+	int n = sl_sipmsg_build_response_body(t->req, code, NULL, t->to_tag, headers, ctype, bp,
+					      buf, sizeof(buf));
 	if (n < 0) {
 		char e[512];
 		snprintf(e, sizeof(e), "peer %s: cannot build a %d response: %s", p->spec, code,
@@ -499,7 +547,7 @@ static void run_steps(struct txn *t)
 		t->step++;
 		switch (b->kind) {
 		case SL_B_REPLY:
-			respond(t, b->code, b->headers);
+			respond(t, b->code, b->headers, b->bare);
 			if (b->code < 200)
 				continue;
 			if (b->code < 300 && !strcmp(t->method, "INVITE")) {
@@ -564,7 +612,7 @@ static void cancel_invite(struct sl_peer *p, const char *branch)
 	}
 	inv->done = 1;
 	inv->final = SL_B_REPLY;
-	respond(inv, 487, NULL);
+	respond(inv, 487, NULL, 1);
 }
 
 /* A 2xx ACK is its own transaction: matched to the INVITE by Call-ID, CSeq and To tag. */
@@ -668,7 +716,7 @@ static void on_request(struct sl_peer *p, struct sl_sipmsg *m, const struct sl_r
 	if (!strcmp(method, "CANCEL")) {
 		t->done = 1;
 		t->final = SL_B_REPLY;
-		respond(t, 200, NULL);
+		respond(t, 200, NULL, 0);
 		cancel_invite(p, branch);
 		return;
 	}

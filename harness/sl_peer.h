@@ -35,6 +35,7 @@ struct sl_behaviour {
 	const char *headers;    /* extra header lines, each "Name: value\r\n", or NULL */
 	double delay_s;         /* SUT seconds after the previous step (or the request) */
 	enum sl_icmp_kind icmp; /* SL_B_ICMP */
+	int bare;               /* a 2xx to INVITE without the Contact and SDP the peer adds */
 };
 
 /* Steps run in order for one request: provisionals, then one final step (a final reply,

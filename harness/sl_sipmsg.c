@@ -1090,8 +1090,33 @@ static void whdr(struct wbuf *w, const char *name, const char *value)
 	wputs(w, value);
 }
 
-int sl_sipmsg_build_response(const struct sl_sipmsg *req, int code, const char *reason,
-			     const char *to_tag, const char *extra_headers, char *out, size_t outlen)
+const char *sl_sipmsg_contact_uri(const struct sl_sipmsg *m, char *buf, size_t len)
+{
+	const char *v = sl_sipmsg_header(m, "Contact", 0), *lt, *end;
+	if (!v || !len)
+		return NULL;
+	lt = strchr(v, '<');
+	if (lt) {
+		v = lt + 1;
+		end = strchr(v, '>');
+		if (!end)
+			return NULL;
+	} else {
+		/* RFC 3261 20.10: without <>, parameters after ';' are the header's, not the URI's. */
+		while (is_ws(*v))
+			v++;
+		end = v + strcspn(v, ";, \t");
+	}
+	if (end == v || (size_t)(end - v) >= len)
+		return NULL;
+	memcpy(buf, v, (size_t)(end - v));
+	buf[end - v] = 0;
+	return buf;
+}
+
+int sl_sipmsg_build_response_body(const struct sl_sipmsg *req, int code, const char *reason,
+				  const char *to_tag, const char *extra_headers,
+				  const char *ctype, const char *body, char *out, size_t outlen)
 {
 	struct wbuf w = { .p = out, .cap = outlen };
 	const char *v, *to;
@@ -1102,6 +1127,8 @@ int sl_sipmsg_build_response(const struct sl_sipmsg *req, int code, const char *
 	if (!req || !req->is_request || !out || code < 100 || code > 699)
 		goto out;
 	if (reason && strpbrk(reason, "\r\n"))
+		goto out;
+	if (body && *body && (!ctype || !*ctype || strpbrk(ctype, "\r\n")))
 		goto out;
 	to = sl_sipmsg_header(req, "To", 0);
 	need_tag = to && !req->to_tag && code > 100;
@@ -1165,7 +1192,17 @@ int sl_sipmsg_build_response(const struct sl_sipmsg *req, int code, const char *
 	}
 	if (extra_headers)
 		wputs(&w, extra_headers);
-	wputs(&w, "Content-Length: 0\r\n\r\n");
+	if (body && *body) {
+		char cl[48];
+		snprintf(cl, sizeof(cl), "Content-Length: %zu\r\n\r\n", strlen(body));
+		wputs(&w, "Content-Type: ");
+		wputs(&w, ctype);
+		wputs(&w, "\r\n");
+		wputs(&w, cl);
+		wputs(&w, body);
+	} else {
+		wputs(&w, "Content-Length: 0\r\n\r\n");
+	}
 
 	if (w.len >= outlen || w.len > 0x7fffffff) {
 		rc = -ENOSPC;
@@ -1177,6 +1214,13 @@ out:
 	if (rc < 0 && out && outlen)
 		out[0] = '\0';
 	return rc;
+}
+
+int sl_sipmsg_build_response(const struct sl_sipmsg *req, int code, const char *reason,
+			     const char *to_tag, const char *extra_headers, char *out, size_t outlen)
+{
+	return sl_sipmsg_build_response_body(req, code, reason, to_tag, extra_headers, NULL, NULL,
+					     out, outlen);
 }
 
 /* Content-Length of a complete header section [0, hdr_end) (start line included, blank line

@@ -56,6 +56,9 @@ const char *sl_sipmsg_cseq_method(const struct sl_sipmsg *m);
  * header is malformed (unterminated quote or <). */
 const char *sl_sipmsg_from_tag(const struct sl_sipmsg *m);
 const char *sl_sipmsg_to_tag(const struct sl_sipmsg *m);
+/* The URI of the first Contact value ("<sip:a@b>;expires=1" gives sip:a@b) into buf;
+ * NULL when there is none or it does not fit. */
+const char *sl_sipmsg_contact_uri(const struct sl_sipmsg *m, char *buf, size_t len);
 /* Body bytes (NUL-terminated for convenience, but may contain NULs); *len may be NULL. */
 const char *sl_sipmsg_body(const struct sl_sipmsg *m, size_t *len);
 
@@ -69,6 +72,11 @@ const char *sl_sipmsg_body(const struct sl_sipmsg *m, size_t *len);
  * line). */
 int sl_sipmsg_build_response(const struct sl_sipmsg *req, int code, const char *reason,
 			     const char *to_tag, const char *extra_headers, char *out, size_t outlen);
+/* The same with a body (NUL-terminated text): Content-Type ctype and its Content-Length
+ * after extra_headers. -EINVAL also when body is given without ctype or ctype holds CR/LF. */
+int sl_sipmsg_build_response_body(const struct sl_sipmsg *req, int code, const char *reason,
+				  const char *to_tag, const char *extra_headers,
+				  const char *ctype, const char *body, char *out, size_t outlen);
 
 /* TCP stream framing: given the bytes buffered so far, returns the length of the first
  * complete message (headers + Content-Length body; any leading CR/LF bytes are included in

@@ -518,6 +518,7 @@ static unsigned caps_needed(const struct sl_world *w, char *missing, size_t len)
 		{ "ipv6", SUT_CAP_IPV6 }, { "cancel", SUT_CAP_CANCEL },
 		{ "stateless-proxy", SUT_CAP_STATELESS }, { "server", SUT_CAP_SERVER },
 		{ "timers", SUT_CAP_TIMERS }, { "alarm", SUT_CAP_ALARM },
+		{ "ack2xx", SUT_CAP_ACK2XX },
 	};
 	unsigned caps = 0;
 	missing[0] = 0;

@@ -26,6 +26,8 @@ enum sut_caps {
 	SUT_CAP_SERVER    = 1u << 6, /* server role: sending responses (section 5) */
 	SUT_CAP_TIMERS    = 1u << 7, /* honours t1_ms / timer_b_ms / timer_f_ms */
 	SUT_CAP_ALARM     = 1u << 8, /* reports security alarms through sut_config.alarm */
+	SUT_CAP_ACK2XX    = 1u << 9, /* ACKs a 2xx to INVITE (RFC 3261 13.2.2.4): the adapter or
+				      * its stack is a UAC core, not a transaction layer only */
 };
 
 /* Outcomes passed to on_done when no final response was obtained. */

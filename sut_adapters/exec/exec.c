@@ -359,13 +359,13 @@ static struct sut_adapter exec_adapter = {
 	.close = exec_close,
 };
 
-/* SIPLOC_EXEC_CAPS="udp,tcp,tls,ipv6,cancel": what the command can do, so scenarios it
+/* SIPLOC_EXEC_CAPS="udp,tcp,tls,ipv6,ack2xx": what the command can do, so scenarios it
  * cannot run are not-run and the invariants judge it by the transports it has. */
 static int parse_caps(const char *s, unsigned *caps)
 {
 	static const struct { const char *w; unsigned bit; } map[] = {
 		{ "udp", SUT_CAP_UDP }, { "tcp", SUT_CAP_TCP }, { "tls", SUT_CAP_TLS },
-		{ "ipv6", SUT_CAP_IPV6 },
+		{ "ipv6", SUT_CAP_IPV6 }, { "ack2xx", SUT_CAP_ACK2XX },
 	};
 	*caps = 0;
 	while (*s) {
@@ -375,7 +375,7 @@ static int parse_caps(const char *s, unsigned *caps)
 				break;
 		if (n && k == sizeof(map) / sizeof(map[0])) {
 			fprintf(stderr, "exec: SIPLOC_EXEC_CAPS: unknown capability '%.*s' "
-				"(udp tcp tls ipv6)\n", (int)n, s);
+				"(udp tcp tls ipv6 ack2xx)\n", (int)n, s);
 			return -EINVAL;
 		}
 		if (n)
@@ -388,10 +388,29 @@ static int parse_caps(const char *s, unsigned *caps)
 
 const struct sut_adapter *sut_adapter_v1(void);
 
+/* SIPLOC_EXEC_NAME / SIPLOC_EXEC_VERSION: what reports call the stack behind the command
+ * (a column of siploc matrix), instead of "exec" "1". A word of [A-Za-z0-9._+~-]. */
+static int word_env(const char *var, const char **out)
+{
+	const char *v = getenv(var);
+	if (!v || !*v)
+		return 0;
+	if (strlen(v) > 64 || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				       "0123456789._+~-") != strlen(v)) {
+		fprintf(stderr, "exec: %s: '%s' must be 1..64 of A-Z a-z 0-9 . _ + ~ -\n", var, v);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
 const struct sut_adapter *sut_adapter_v1(void)
 {
 	const char *env = getenv("SIPLOC_EXEC_CAPS");
 	if (env && *env && parse_caps(env, &exec_adapter.caps) < 0)
+		return NULL;
+	if (word_env("SIPLOC_EXEC_NAME", &exec_adapter.name) < 0 ||
+	    word_env("SIPLOC_EXEC_VERSION", &exec_adapter.version) < 0)
 		return NULL;
 	return &exec_adapter;
 }

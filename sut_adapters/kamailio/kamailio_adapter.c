@@ -43,7 +43,7 @@
 #define KAM_MODULES "/usr/lib/x86_64-linux-gnu/kamailio/modules"
 #endif
 
-#define KAM_CAPS (SUT_CAP_UDP | SUT_CAP_TCP | SUT_CAP_CANCEL | SUT_CAP_TIMERS)
+#define KAM_CAPS (SUT_CAP_UDP | SUT_CAP_TCP | SUT_CAP_CANCEL | SUT_CAP_TIMERS | SUT_CAP_ACK2XX)
 #define KAM_ITIMER "siploc-itimer.so" /* next to the adapter's directory, in ../lib */
 /* kamailio re-syncs its ticks to gettimeofday every 5 s of ticks (timer.c:
  * TIMER_RESYNC_TICKS, adjust_ticks()), and logs it at debug level ("adjusting timer
@@ -492,7 +492,7 @@ static const char *header(const char *msg, const char *name, char compact, size_
 }
 
 /* ACK for a non-2xx final response to INVITE: hop by hop, to kamailio, which absorbs it
- * (RFC 3261 17.1.1.3). A 2xx is not ACKed: the peers' 2xx carry no Contact to send it to. */
+ * (RFC 3261 17.1.1.3). The ACK of a 2xx (send_ack2xx) is a request of its own. */
 static void send_ack(struct kam_ctx *c, const struct kam_txn *t, const char *rsp)
 {
 	const char *to;
@@ -515,6 +515,44 @@ static void send_ack(struct kam_ctx *c, const struct kam_txn *t, const char *rsp
 		     t->uri, c->local, t->branch, t->from, (int)tolen, to, t->call_id);
 	if (n > 0 && (size_t)n < sizeof(ack) && send(c->sock, ack, (size_t)n, 0) < 0)
 		klog(c, "%s: request %u: ACK to kamailio: %s", KAM_NAME, t->id, strerror(errno));
+}
+
+/* The adapter is the UAC upstream of the proxy, so the ACK of a 2xx is its own (RFC 3261
+ * 13.2.2.4): a new branch, the Contact as Request-URI, sent to kamailio, whose
+ * request_route t_relay()s it statelessly by that URI (RFC 3263 on the Contact again). */
+static void send_ack2xx(struct kam_ctx *c, const struct kam_txn *t, const char *rsp)
+{
+	const char *to, *m, *lt, *gt;
+	size_t tolen, mlen;
+	char ack[3700];
+	int n;
+
+	to = header(rsp, "To", 't', &tolen);
+	m = header(rsp, "Contact", 'm', &mlen);
+	lt = m ? memchr(m, '<', mlen) : NULL;
+	gt = lt ? memchr(lt, '>', mlen - (size_t)(lt - m)) : NULL;
+	if (!to || !gt) {
+		klog(c, "%s: request %u: the 2xx has no Contact <uri>: no remote target to ACK",
+		     KAM_NAME, t->id);
+		return;
+	}
+	n = snprintf(ack, sizeof(ack),
+		     "ACK %.*s SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP %s;branch=%s-ack;rport\r\n"
+		     "Max-Forwards: 70\r\n"
+		     "From: %s\r\n"
+		     "To: %.*s\r\n"
+		     "Call-ID: %s\r\n"
+		     "CSeq: 1 ACK\r\n"
+		     "Content-Length: 0\r\n\r\n",
+		     (int)(gt - lt - 1), lt + 1, c->local, t->branch, t->from, (int)tolen, to,
+		     t->call_id);
+	if (n > 0 && (size_t)n < sizeof(ack) && send(c->sock, ack, (size_t)n, 0) < 0)
+		klog(c, "%s: request %u: ACK of the 2xx to kamailio: %s", KAM_NAME, t->id,
+		     strerror(errno));
+	else
+		klog(c, "%s: request %u: ACK of the 2xx to %.*s, through kamailio", KAM_NAME, t->id,
+		     (int)(gt - lt - 1), lt + 1);
 }
 
 /* kamailio's own final responses that stand for no response at all (fr timer, no
@@ -565,6 +603,8 @@ static void on_datagram(struct kam_ctx *c, char *msg, size_t n, sut_done_fn on_d
 	}
 	if (status >= 300 && !strcmp(t->method, "INVITE"))
 		send_ack(c, t, msg);
+	else if (status >= 200 && !t->done && !strcmp(t->method, "INVITE"))
+		send_ack2xx(c, t, msg);
 	if (status < 200 || t->done)
 		return;
 	t->done = true;

@@ -17,7 +17,7 @@
 /* No SUT_CAP_TIMERS: libre 1.x fixes T1 at compile time (SIP_T1) and arms timers B and
  * F at 64*T1, so cfg->t1_ms and friends cannot be applied. No TLS: libre's TLS transport
  * works, but the harness has no TLS peers to show it yet. */
-#define LIBRE_CAPS (SUT_CAP_UDP | SUT_CAP_TCP | SUT_CAP_CANCEL)
+#define LIBRE_CAPS (SUT_CAP_UDP | SUT_CAP_TCP | SUT_CAP_CANCEL | SUT_CAP_ACK2XX)
 #define LIBRE_SIP_PORT 5060
 #ifndef LIBRE_PC_VERSION
 #define LIBRE_PC_VERSION "unknown" /* the Makefile passes pkg-config's modversion */
@@ -150,6 +150,38 @@ static int on_send(enum sip_transp tp, const struct sa *src, const struct sa *ds
 	return mbuf_printf(mb, "Contact: <sip:siploc@%J>\r\n", src);
 }
 
+static size_t sort_key(unsigned seed, unsigned id);
+
+/* The ACK of a 2xx is the UAC core's (RFC 3261 13.2.2.4), so the adapter's, as baresip's
+ * sipsess does it on libre: a stateless request of its own to the remote target (the
+ * Contact), which libre routes anew (RFC 3263 on the Contact's URI). */
+static void ack_2xx(struct adapter_ctx *c, const struct pending *p, const struct sip_msg *msg)
+{
+	const struct sip_hdr *hdr = sip_msg_hdr(msg, SIP_HDR_CONTACT);
+	struct sip_addr addr;
+	struct mbuf *mb;
+	int err;
+
+	if (!hdr || sip_addr_decode(&addr, &hdr->val)) {
+		logf_(c, "libre: request %u: the %u has no Contact: no remote target to ACK",
+		      p->id, msg->scode);
+		return;
+	}
+	mb = mbuf_alloc(512);
+	if (!mb)
+		return;
+	err = mbuf_printf(mb, "Max-Forwards: 70\r\nTo: %r\r\nFrom: %r\r\nCall-ID: %r\r\n"
+			  "CSeq: %u ACK\r\nContent-Length: 0\r\n\r\n", &msg->to.val,
+			  &msg->from.val, &msg->callid, msg->cseq.num);
+	mb->pos = 0;
+	if (!err)
+		err = sip_request(NULL, c->sip, false, "ACK", -1, addr.auri.p, (int)addr.auri.l,
+				  &addr.uri, mb, sort_key(c->seed, p->id), NULL, NULL, NULL);
+	logf_(c, "libre: request %u: ACK of the %u to %.*s%s%s", p->id, msg->scode,
+	      (int)addr.auri.l, addr.auri.p, err ? ": " : "", err ? strerror(err) : "");
+	mem_deref(mb);
+}
+
 static void on_response(int err, const struct sip_msg *msg, void *arg)
 {
 	struct pending *p = arg;
@@ -165,6 +197,8 @@ static void on_response(int err, const struct sip_msg *msg, void *arg)
 	}
 	if (!err && msg) {
 		status = msg->scode;
+		if (status < 300 && !pl_strcmp(&msg->cseq.met, "INVITE"))
+			ack_2xx(c, p, msg);
 		logf_(c, "libre: request %u: final %d after %u attempt(s)", p->id, status,
 		      p->sends);
 	} else {

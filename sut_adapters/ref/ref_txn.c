@@ -264,7 +264,8 @@ static void send_ack(struct ref_txn *t, const struct ref_sip_rsp *rsp)
 	if (!t->ack) {
 		const char *b = t->branch;
 
-		if (rsp->status < 300 || ref_mutant("ack-new-branch")) {
+		if ((rsp->status < 300 && !ref_mutant("ack2xx-same-branch")) ||
+		    ref_mutant("ack-new-branch")) {
 			memcpy(branch, "z9hG4bK", 7);
 			ref_rng_hex(t->tbl->rng, branch + 7, 16);
 			b = branch;

@@ -30,7 +30,8 @@ struct sofia_req;
 /* TLS is not declared: nta's TLS transport needs a certificate directory of its own
  * (agent.pem + cafile.pem) and the harness has no TLS peers to test it against yet.
  * IPv6 is not declared either: the ABI gives one IPv4 bind address. */
-#define SOFIA_CAPS (SUT_CAP_UDP | SUT_CAP_TCP | SUT_CAP_CANCEL | SUT_CAP_TIMERS)
+#define SOFIA_CAPS (SUT_CAP_UDP | SUT_CAP_TCP | SUT_CAP_CANCEL | SUT_CAP_TIMERS | \
+		    SUT_CAP_ACK2XX)
 #define SOFIA_SIP_PORT 5060
 #define SOFIA_MAX_BODY 65536
 #ifndef SOFIA_PC_VERSION
@@ -41,6 +42,7 @@ struct sofia_req {
 	struct sofia_req *next;
 	struct sofia_ctx *ctx;
 	nta_outgoing_t *orq;
+	nta_outgoing_t *ack;          /* the ACK of a 2xx, kept until the request goes */
 	unsigned id;
 	bool done;
 };
@@ -187,7 +189,32 @@ static void drop_req(struct sofia_ctx *c, struct sofia_req *r)
 	}
 	if (r->orq)
 		nta_outgoing_destroy(r->orq);
+	if (r->ack)
+		nta_outgoing_destroy(r->ack);
 	free(r);
+}
+
+/* The ACK of a 2xx is the UAC core's (RFC 3261 13.2.2.4), so the adapter's, as sofia's
+ * nua does it: nta sends it as a request of its own to the remote target (the Contact),
+ * resolved anew (RFC 3263 on the Contact's URI). Kept alive until the request is dropped:
+ * nta may still be resolving the Contact's host. */
+static void ack_2xx(struct sofia_ctx *c, struct sofia_req *r, sip_t const *sip)
+{
+	char cseq[32];
+
+	if (r->ack)
+		return;
+	if (!sip->sip_contact) {
+		slog(c, "sofia: request %u: the 2xx has no Contact: no remote target to ACK", r->id);
+		return;
+	}
+	snprintf(cseq, sizeof(cseq), "%u ACK", (unsigned)sip->sip_cseq->cs_seq);
+	r->ack = nta_outgoing_tcreate(c->leg, NULL, NULL, NULL, SIP_METHOD_ACK,
+				      (url_string_t const *)sip->sip_contact->m_url,
+				      SIPTAG_TO(sip->sip_to), SIPTAG_FROM(sip->sip_from),
+				      SIPTAG_CALL_ID(sip->sip_call_id), SIPTAG_CSEQ_STR(cseq),
+				      SIPTAG_MAX_FORWARDS_STR("70"), TAG_END());
+	slog(c, "sofia: request %u: ACK of the 2xx%s", r->id, r->ack ? "" : ": nta_outgoing_tcreate failed");
 }
 
 static int on_response(struct sofia_req *r, nta_outgoing_t *orq, sip_t const *sip)
@@ -200,6 +227,9 @@ static int on_response(struct sofia_req *r, nta_outgoing_t *orq, sip_t const *si
 	if (status < 200 || r->done)
 		return 0;
 	r->done = true;
+	if (status < 300 && sip && sip->sip_cseq && sip->sip_cseq->cs_method == sip_method_invite &&
+	    !nta_sip_is_internal(sip))
+		ack_2xx(c, r, sip);
 	if (nta_sip_is_internal(sip)) {
 		outcome = map_internal(status, phrase);
 		slog(c, "sofia: request %u: nta's own %d %s -> %d", r->id, status,

@@ -35,11 +35,14 @@ check "--json lists requirements, uncovered and unknown" jq -e '
   .requirements["TXN-ONCE"] == ["a"] and .uncovered == ["SRV-DOT"] and .unknown == []' "$E2E_TMP/c.json"
 expect_exit 2 "a catalogue that does not exist: exit 2" "$SIPLOC" coverage --catalogue "$E2E_TMP/none.md" "$D/ok"
 
-# The real tree: every scenario's IDs are in the catalogue (run rejects unknown IDs, and
-# so does coverage); uncovered rows are reported, not gated (the integrator turns the
-# gate on once the SL-*/SV-* rows have scenarios).
-"$SIPLOC" coverage >"$E2E_TMP/tree.out" 2>&1
+# The gate on the real tree (issue 7): every catalogue ID but Z-* (lint's) has a
+# scenario, and no scenario names an ID the catalogue lacks (run rejects those too).
+expect_exit 0 "the tree: every requirement has a scenario (the coverage gate)" \
+  "$SIPLOC" coverage
+cp "$E2E_TMP/last.out" "$E2E_TMP/tree.out"
+check "the tree: no ID without a scenario" grep -q ' 0 without a scenario' "$E2E_TMP/tree.out"
 check "the tree: no scenario names an unknown ID" grep -q ' 0 unknown ID(s)' "$E2E_TMP/tree.out"
+grep -E 'MISSING|UNKNOWN' "$E2E_TMP/tree.out" | sed 's/^/       | /'
 expect_exit 2 "siploc run still refuses an unknown ID" "$SIPLOC" run -q --out "$E2E_TMP/run" "$D/unknown/b.lua"
 check "run names the unknown ID" grep -q "unknown requirement 'XX-NOPE'" "$E2E_TMP/last.err"
 finish

@@ -40,6 +40,9 @@ EOF
 
 # start ARGS...: runs siploc dns on a free port (port 0, read back from its banner).
 start() {
+	# Emptied here, not by the redirection below: that happens in the background, and the
+	# loop could read the port of the previous, stopped server first.
+	: >"$E2E_TMP/out"
 	"$SIPLOC" dns --zone "$E2E_TMP/zone" --listen 127.0.0.1:0 --log --exit-after 120 "$@" \
 		>"$E2E_TMP/out" 2>"$E2E_TMP/log" &
 	SRV_PID=$!

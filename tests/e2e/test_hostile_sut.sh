@@ -66,8 +66,8 @@ done <<'CASES'
 garbage|garbage;n=3000|||fail|well-formed SIP
 tcpstream|tcpstream;n=300|peer("127.0.0.2:5060/tcp", reply(200))||fail|well-formed SIP
 bigdgram|bigdgram;n=1300|||fail|well-formed SIP
-sipflood|sipflood;n=100000|||error|sipflood.lua:5: flood: more than 20000 events
-dnsflood|dnsflood;n=100000|||error|flood: more than 2000 events
+sipflood|sipflood;n=100000||--timeout 50|error|sipflood.lua:5: flood: more than 20000 events
+dnsflood|dnsflood;n=100000||--timeout 50|error|flood: more than 2000 events
 conns|conns;n=300|peer("127.0.0.2:5060/tcp", reply(200))||error|127.0.0.2:5060/tcp: the SUT holds more than 256 TCP connections
 memcap|sipflood;n=9000||--max-worker-mb 12|error|worker memory cap: [0-9]+ MiB resident, over --max-worker-mb 12
 CASES

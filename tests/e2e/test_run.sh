@@ -121,6 +121,12 @@ oops IN A not-an-address
 LUA
 expect_exit 1 "scenario with a bad zone is an error" "$SIPLOC" run --out "$E2E_TMP/o3" "$E2E_TMP/bad/zone.lua"
 check "bad zone error names file and line 5" jq -e '.scenarios[0].verdict == "error" and (.scenarios[0].reason | test("zone.lua:5"))' "$E2E_TMP/o3/results.json"
+cat >"$E2E_TMP/bad/opt.lua" <<'LUA'
+scenario { id = "bad-opt", covers = { "FO-503" }, summary = "x" }
+peer("127.0.0.2:5060/udp", reply(200, nil, { dealy = 2 }))
+LUA
+expect_exit 1 "a misspelt reply() option is an error" "$SIPLOC" run --out "$E2E_TMP/o5" "$E2E_TMP/bad/opt.lua"
+check "... naming the option, file and line" jq -e '.scenarios[0].verdict == "error" and (.scenarios[0].reason | test("opt.lua:2: .*unknown option .dealy."))' "$E2E_TMP/o5/results.json"
 cat >"$E2E_TMP/bad/loop.lua" <<'LUA'
 scenario { id = "bad-loop", covers = { "FO-503" }, summary = "x" }
 while true do pcall(function() while true do end end) end

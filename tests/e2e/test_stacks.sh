@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_stacks.sh: every real stack's adapter (libre, sofia, kamailio, kamailio-rfc)
+# test_stacks.sh: every real stack's adapter (libre, sofia, kamailio, kamailio-rfc, baresip)
 # runs the whole corpus with no `error` verdict; the cross-stack matrix those runs give
 # must equal the one committed in docs/conformance.md, and every failing cell must have
 # its write-up in docs/conformance/<sut>/<scenario>.md.
@@ -33,6 +33,12 @@ add sofia libsofia-sip-ua-dev "$SIPLOC" run -q --sut sofia
 # runs). At 20, one every 3.1 ms: four parallel corpora agreed with a quiet one.
 add kamailio kamailio "$SIPLOC" run -q --rate 20 --sut kamailio
 add kamailio-rfc kamailio "$SIPLOC" run -q --rate 20 --sut kamailio-rfc
+# baresip through the exec kind: one baresip process per request (docs/adapters.md); the
+# environment names it in the reports and says what it can do.
+BARESIP_VERSION=$(dpkg-query -W -f='${Version}' baresip-core 2>/dev/null)
+add baresip baresip-core env SIPLOC_EXEC_NAME=baresip SIPLOC_EXEC_VERSION="${BARESIP_VERSION:-none}" \
+  SIPLOC_EXEC_CAPS=udp,tcp,ack2xx "$SIPLOC" run -q --sut exec:sut_adapters/baresip/baresip_request.sh
+declare -A SO=([baresip]=exec)
 
 # Under sanitizers only the adapters' own code is new; one scenario each is enough there
 # (the stacks are Debian's binaries, the matrix comes from the plain build).
@@ -43,9 +49,10 @@ fi
 
 missing=()
 for s in "${SUTS[@]}"; do
-  if [ -f "$BUILD/adapters/$s.so" ]; then continue; fi
+  if [ -f "$BUILD/adapters/${SO[$s]:-$s}.so" ]; then continue; fi
   missing+=("$s")
 done
+command -v baresip >/dev/null || missing+=("baresip (the binary)")
 # Every stack is in scripts/deps.sh: an unbuilt adapter is a broken install, not a skip.
 check "every stack adapter is built (missing: ${missing[*]:-none}; make deps build-all)" \
   test "${#missing[@]}" -eq 0

@@ -102,4 +102,13 @@ SIPLOC_EXEC_CAPS=udp,tcp "$SIPLOC" run -q --sut exec:false --out "$E2E_TMP/c2" "
 check "with SIPLOC_EXEC_CAPS=udp,tcp it runs (and fails: false is no client)" \
   jq -e '.scenarios[0].verdict == "fail"' "$E2E_TMP/c2/results.json"
 
+# SIPLOC_EXEC_NAME / SIPLOC_EXEC_VERSION: the stack's name in the reports.
+SIPLOC_EXEC_NAME=mystack SIPLOC_EXEC_VERSION=2.1-3 "$SIPLOC" run -q --sut exec:true \
+  --out "$E2E_TMP/n1" "$E2E_TMP/one.lua" >/dev/null 2>&1
+check "SIPLOC_EXEC_NAME/VERSION name the SUT in results.json" \
+  jq -e '.sut.name == "mystack" and .sut.version == "2.1-3"' "$E2E_TMP/n1/results.json"
+SIPLOC_EXEC_NAME='my stack' expect_exit 2 "a SIPLOC_EXEC_NAME that is not a word" \
+  "$SIPLOC" run --sut exec:true --out "$E2E_TMP/x" "$E2E_TMP/one.lua"
+check "the message names the variable" grep -q "SIPLOC_EXEC_NAME: 'my stack'" "$E2E_TMP/last.err"
+
 finish

@@ -428,6 +428,109 @@ static void test_weights_stray_and_too_few(void **st)
 	assert_non_null(strstr(o.detail, "127.0.0.9:5060/udp"));
 }
 
+/* The 2xx a peer sent to INVITE c1/1: To tag "tt", Contact contact. */
+static void ok_2xx(double t, const char *server, const char *branch, const char *contact)
+{
+	resp(t, 200, server, branch, "INVITE");
+	struct sl_event *e = sl_evlog_get(L, sl_evlog_count(L) - 1);
+	sl_evlog_str(&e->call_id, "c1");
+	sl_evlog_str(&e->from_tag, "ft1");
+	sl_evlog_str(&e->to_tag, "tt");
+	sl_evlog_str(&e->contact, contact);
+	e->cseq = 1;
+}
+
+/* The latest request gets To tag tag. */
+static void set_to_tag(const char *tag)
+{
+	struct sl_event *e = sl_evlog_get(L, sl_evlog_count(L) - 1);
+	sl_evlog_str(&e->to_tag, tag);
+}
+
+static void test_ack2xx_new_branch_passes(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	req(0.0, "INVITE", "127.0.0.2:5060", "z9hG4bKa", "c1", 1);
+	ok_2xx(0.1, "127.0.0.2:5060", "z9hG4bKa", "sip:bob@127.0.0.4:5080");
+	ok_2xx(0.6, "127.0.0.2:5060", "z9hG4bKa", "sip:bob@127.0.0.4:5080"); /* retransmitted */
+	dns("A", "uas.example.test");
+	req(0.7, "ACK", "127.0.0.4:5080", "z9hG4bKb", "c1", 1);
+	set_to_tag("tt");
+	set_uri("sip:bob@127.0.0.4:5080");
+	sl_check_ack2xx(L, &o);
+	assert_true(o.pass);
+	assert_int_equal(o.seen, 3);
+	/* Where it went is recorded: another server, the Contact, one DNS exchange. */
+	assert_non_null(strstr(o.detail, "routed anew"));
+	assert_non_null(strstr(o.detail, "the 2xx's Contact"));
+	assert_non_null(strstr(o.detail, "1 DNS exchange"));
+	/* Judged once: the retransmitted 2xx is not a second one. */
+	assert_null(strstr(strstr(o.detail, "TXN-ACK2XX") + 1, "TXN-ACK2XX"));
+}
+
+static void test_ack2xx_same_branch_fails(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	req(0.0, "INVITE", "127.0.0.2:5060", "z9hG4bKa", "c1", 1);
+	ok_2xx(0.1, "127.0.0.2:5060", "z9hG4bKa", NULL);
+	req(0.2, "ACK", "127.0.0.2:5060", "z9hG4bKa", "c1", 1);
+	set_to_tag("tt");
+	sl_check_ack2xx(L, &o);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "the INVITE's branch z9hG4bKa"));
+	assert_non_null(strstr(o.detail, "the same server"));
+}
+
+static void test_ack2xx_missing_or_wrong_tag_fails(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	req(0.0, "INVITE", "127.0.0.2:5060", "z9hG4bKa", "c1", 1);
+	ok_2xx(0.1, "127.0.0.2:5060", "z9hG4bKa", NULL);
+	/* An ACK of another transaction (CSeq 2) does not count. */
+	req(0.2, "ACK", "127.0.0.2:5060", "z9hG4bKc", "c1", 2);
+	sl_check_ack2xx(L, &o);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "never ACKed"));
+	req(0.3, "ACK", "127.0.0.2:5060", "z9hG4bKb", "c1", 1);
+	set_to_tag("other");
+	sl_check_ack2xx(L, &o);
+	assert_false(o.pass);
+	assert_non_null(strstr(o.detail, "To other"));
+}
+
+static void test_ack2xx_without_2xx_fails(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	req(0.0, "INVITE", "127.0.0.2:5060", "z9hG4bKa", "c1", 1);
+	resp(0.1, 486, "127.0.0.2:5060", "z9hG4bKa", "INVITE");
+	sl_check_ack2xx(L, &o);
+	assert_false(o.pass);
+	assert_int_equal(o.seen, 0);
+}
+
+static void test_request_uri_contact_of_the_dialog(void **st)
+{
+	(void)st;
+	struct sl_check_out o;
+	sut_req("sip:alice@example.test");
+	req(0.0, "INVITE", "127.0.0.2:5060", "z9hG4bKa", "c1", 1);
+	set_uri("sip:alice@example.test");
+	ok_2xx(0.1, "127.0.0.2:5060", "z9hG4bKa", "sip:bob@127.0.0.4:5080");
+	req(0.2, "ACK", "127.0.0.4:5080", "z9hG4bKb", "c1", 1);
+	set_uri("sip:bob@127.0.0.4:5080");
+	sl_check_request_uri(L, &o);
+	assert_true(o.pass);
+	/* The Contact is the remote target of that dialog only. */
+	req(0.3, "INVITE", "127.0.0.4:5080", "z9hG4bKd", "c2", 1);
+	set_uri("sip:bob@127.0.0.4:5080");
+	sl_check_request_uri(L, &o);
+	assert_false(o.pass);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 /* P(the check fails) when first choices follow probabilities pr over 60 transactions:
@@ -518,6 +621,11 @@ int main(void)
 		T(test_non2xx_ack_new_branch_fails),
 		T(test_non2xx_never_acked_fails),
 		T(test_non2xx_acked_passes),
+		T(test_ack2xx_new_branch_passes),
+		T(test_ack2xx_same_branch_fails),
+		T(test_ack2xx_missing_or_wrong_tag_fails),
+		T(test_ack2xx_without_2xx_fails),
+		T(test_request_uri_contact_of_the_dialog),
 		T(test_chi2_tail_known_values),
 		T(test_weights_follow_passes),
 		T(test_weights_ignored_fails),

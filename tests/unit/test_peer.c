@@ -221,6 +221,49 @@ static void test_provisional_then_final_delayed(void **state)
 	close(fd);
 }
 
+/* A 2xx to INVITE is what a real UA accepts (RFC 3261 12.1.1): a Contact naming the peer
+ * and an SDP body; contact = false (bare) sends it without either. */
+static void test_2xx_to_invite_has_contact_and_sdp(void **state)
+{
+	(void)state;
+	struct sl_peer *p = mkpeer("127.0.0.2:5060/udp");
+	struct sl_behaviour bare = { .kind = SL_B_REPLY, .code = 200, .bare = 1 };
+	struct sl_behaviour given = { .kind = SL_B_REPLY, .code = 200,
+				      .headers = "Contact: <sip:x@uas.example.test>\r\n" };
+	plan(p, NULL, 2, 1, &bare);
+	plan(p, NULL, 3, 1, &given);
+	int fd = client(SOCK_DGRAM, "127.0.0.2:5060");
+	char b[2048], r[4096];
+	send_str(fd, req(b, sizeof(b), "INVITE", "z9hG4bKc1", "cc1", "UDP"));
+	assert_true(recv_pumped(fd, r, sizeof(r), 500) > 0);
+	assert_int_equal(status_of(r), 200);
+	assert_non_null(strstr(r, "\r\nContact: <sip:siploc@127.0.0.2:5060>\r\n"));
+	assert_non_null(strstr(r, "\r\nContent-Type: application/sdp\r\n"));
+	assert_non_null(strstr(r, "\r\nc=IN IP4 127.0.0.2\r\n"));
+	send_str(fd, req(b, sizeof(b), "INVITE", "z9hG4bKc2", "cc2", "UDP"));
+	assert_true(recv_pumped(fd, r, sizeof(r), 500) > 0);
+	assert_null(strstr(r, "Contact:"));
+	assert_non_null(strstr(r, "Content-Length: 0\r\n"));
+	send_str(fd, req(b, sizeof(b), "INVITE", "z9hG4bKc3", "cc3", "UDP"));
+	assert_true(recv_pumped(fd, r, sizeof(r), 500) > 0);
+	assert_non_null(strstr(r, "\r\nContact: <sip:x@uas.example.test>\r\n"));
+	assert_null(strstr(r, "siploc@"));
+	/* Not to other methods. */
+	send_str(fd, req(b, sizeof(b), "OPTIONS", "z9hG4bKc4", "cc4", "UDP"));
+	assert_true(recv_pumped(fd, r, sizeof(r), 500) > 0);
+	assert_null(strstr(r, "Contact:"));
+	/* The log keeps the Contact the 2xx carried. */
+	unsigned with = 0;
+	for (size_t i = 0; i < sl_evlog_count(E.log); i++) {
+		const struct sl_event *e = sl_evlog_get(E.log, i);
+		with += e->kind == SL_EV_SIP_TX && e->contact &&
+			!strcmp(e->contact, "sip:siploc@127.0.0.2:5060");
+	}
+	assert_true(with >= 1);
+	sl_peer_finish(p);
+	close(fd);
+}
+
 static void test_2xx_without_ack_is_noted(void **state)
 {
 	(void)state;
@@ -938,6 +981,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_provisional_then_final_delayed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_2xx_without_ack_is_noted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_2xx_to_invite_has_contact_and_sdp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_by_count_and_headers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmission_same_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmission_before_delayed_answer, setup,

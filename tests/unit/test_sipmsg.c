@@ -445,6 +445,44 @@ static void test_response(void **state)
 	sl_sipmsg_free(m);
 }
 
+static void test_build_response_body_and_contact(void **state)
+{
+	struct sl_sipmsg *req = parse_ok(INVITE), *rsp;
+	char out[2048], err[128], c[128];
+	const char *sdp = "v=0\r\ns=x\r\n";
+	size_t blen;
+	int n;
+	(void)state;
+
+	n = sl_sipmsg_build_response_body(req, 200, NULL, "t1", "Contact: <sip:b@127.0.0.2:5070>;q=1\r\n",
+					  "application/sdp", sdp, out, sizeof(out));
+	assert_true(n > 0);
+	assert_int_equal(sl_sipmsg_frame(out, (size_t)n), n);
+	assert_int_equal(parse_n(out, (size_t)n, &rsp, err, sizeof(err)), 0);
+	assert_string_equal(sl_sipmsg_header(rsp, "Content-Type", 0), "application/sdp");
+	assert_string_equal(sl_sipmsg_body(rsp, &blen), sdp);
+	assert_int_equal(blen, strlen(sdp));
+	assert_string_equal(sl_sipmsg_contact_uri(rsp, c, sizeof(c)), "sip:b@127.0.0.2:5070");
+	assert_null(sl_sipmsg_contact_uri(rsp, c, 5)); /* does not fit */
+	sl_sipmsg_free(rsp);
+	/* A body needs its type; a type may not hold a line break. */
+	assert_int_equal(sl_sipmsg_build_response_body(req, 200, NULL, "t1", NULL, NULL, sdp, out,
+						       sizeof(out)), -EINVAL);
+	assert_int_equal(sl_sipmsg_build_response_body(req, 200, NULL, "t1", NULL, "a\r\nb: c", sdp,
+						       out, sizeof(out)), -EINVAL);
+	/* Without <>, header parameters are not the URI's (RFC 3261 20.10); none at all. */
+	n = sl_sipmsg_build_response(req, 200, NULL, "t1", "m: sip:b@h.test;expires=60\r\n", out,
+				     sizeof(out));
+	assert_int_equal(parse_n(out, (size_t)n, &rsp, err, sizeof(err)), 0);
+	assert_string_equal(sl_sipmsg_contact_uri(rsp, c, sizeof(c)), "sip:b@h.test");
+	sl_sipmsg_free(rsp);
+	n = sl_sipmsg_build_response(req, 200, NULL, "t1", NULL, out, sizeof(out));
+	assert_int_equal(parse_n(out, (size_t)n, &rsp, err, sizeof(err)), 0);
+	assert_null(sl_sipmsg_contact_uri(rsp, c, sizeof(c)));
+	sl_sipmsg_free(rsp);
+	sl_sipmsg_free(req);
+}
+
 static void test_build_response(void **state)
 {
 	struct sl_sipmsg *req = parse_ok(INVITE), *rsp;
@@ -800,6 +838,7 @@ int main(void)
 		cmocka_unit_test(test_body),
 		cmocka_unit_test(test_response),
 		cmocka_unit_test(test_build_response),
+		cmocka_unit_test(test_build_response_body_and_contact),
 		cmocka_unit_test(test_frame_two_messages),
 		cmocka_unit_test(test_frame_split_every_offset),
 		cmocka_unit_test(test_frame_errors),

@@ -27,6 +27,11 @@ mapfile -t SCEN < <(jq -r '.scenarios[].id' "$R")
 # six keep both cores busy; under ASan the runs are CPU-bound and four are enough. Each
 # siploc worker has its own network namespace, so parallel runs never clash.
 mapfile -t MUT < <(awk -F'\t' '!/^#/ && NF >= 3 { print $1 }' "$TSV")
+# MUTANTS_ONLY (make asan): a sample; the matrix and docs/mutants.md come from all of them.
+if [ -n "${MUTANTS_ONLY:-}" ]; then
+  read -ra MUT <<<"$MUTANTS_ONLY"
+  [ -z "$DOC" ] || bad "MUTANTS_ONLY with $DOC to write: the document needs every mutant"
+fi
 check "mutants.tsv lists mutants" test "${#MUT[@]}" -gt 0
 for m in "${MUT[@]}"; do
   [ -f "$BUILD/adapters/mutant-$m.so" ] || bad "mutant-$m.so is not built (make mutants)"

@@ -65,7 +65,12 @@ while IFS= read -r line <&"$rfd"; do
   esac
   # Killed, not asked to quit: a quitting UA hangs up its call with a BYE, a request the
   # scenario never asked for (the invariants would judge it as one more attempt).
-  if [ -n "$outcome" ]; then kill -KILL "$bs_pid" 2>/dev/null; break; fi
+  # A call is up before baresip has sent its ACK, which may wait for a DNS lookup of the
+  # 2xx's Contact: 5 SUT seconds (libfaketime scales sleep) before the kill.
+  if [ -n "$outcome" ]; then
+    case $line in *"stablished"*) sleep 5 ;; esac
+    kill -KILL "$bs_pid" 2>/dev/null; break
+  fi
 done
 wait "$bs_pid" 2>/dev/null
 [ -n "$outcome" ] || outcome="error internal"

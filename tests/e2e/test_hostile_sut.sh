@@ -38,6 +38,10 @@ while IFS='|' read -r name attack extra flags verdict what; do
   # against a cap it passes whatever the load.
   [ "$name" = dnsflood ] && sed -i 's/summary = /limits = { events = 2000 }, summary = /' \
     "$E2E_TMP/in-$name/$name.lua"
+  # The same for the SIP flood: under ASan the worker drains its socket slowly enough that
+  # the kernel drops most of 100 000 datagrams (seen: fewer than 20 000 became events).
+  [ "$name" = sipflood ] && sed -i 's/summary = /limits = { events = 5000 }, summary = /' \
+    "$E2E_TMP/in-$name/$name.lua"
   OUT=$E2E_TMP/o-$name
   t0=$(date +%s)
   # shellcheck disable=SC2086
@@ -66,7 +70,7 @@ done <<'CASES'
 garbage|garbage;n=3000|||fail|well-formed SIP
 tcpstream|tcpstream;n=300|peer("127.0.0.2:5060/tcp", reply(200))||fail|well-formed SIP
 bigdgram|bigdgram;n=1300|||fail|well-formed SIP
-sipflood|sipflood;n=100000||--timeout 50|error|sipflood.lua:5: flood: more than 20000 events
+sipflood|sipflood;n=100000||--timeout 50|error|sipflood.lua:5: flood: more than 5000 events
 dnsflood|dnsflood;n=100000||--timeout 50|error|flood: more than 2000 events
 conns|conns;n=300|peer("127.0.0.2:5060/tcp", reply(200))||error|127.0.0.2:5060/tcp: the SUT holds more than 256 TCP connections
 memcap|sipflood;n=9000||--max-worker-mb 12|error|worker memory cap: [0-9]+ MiB resident, over --max-worker-mb 12

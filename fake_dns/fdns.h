@@ -151,7 +151,8 @@ void fdns_server_local(const struct fdns_server *s, struct sockaddr_storage *ss)
 void fdns_server_stop_tcp(struct fdns_server *s);
 
 /* The server keeps a copy of the first max queries' logs (pointers cleared, fault kept) for
- * dns_queries(); FDNS_HISTORY_DEFAULT unless set; 0 keeps none. */
+ * dns_queries(); FDNS_HISTORY_DEFAULT unless set (zone_farm raises it); 0 keeps none.
+ * Memory grows with the queries kept, not with max. A max below what is kept is ignored. */
 #define FDNS_HISTORY_DEFAULT 10000
 void fdns_server_set_history(struct fdns_server *s, size_t max);
 const struct fdns_query_log *fdns_server_history(const struct fdns_server *s, size_t *n);

@@ -83,7 +83,7 @@ struct fdns_server {
 	struct sockaddr_storage alt_local;
 	struct delayed *delayed;
 	struct fdns_query_log *hist;
-	size_t hist_n, hist_max;
+	size_t hist_n, hist_max, hist_cap;
 };
 
 static void emit(struct fdns_server *s, struct fdns_query_log *lg)
@@ -92,10 +92,16 @@ static void emit(struct fdns_server *s, struct fdns_query_log *lg)
 		s->log(s->log_arg, lg);
 	if (s->hist_n >= s->hist_max)
 		return;
-	if (!s->hist) {
-		s->hist = calloc(s->hist_max, sizeof(*s->hist));
-		if (!s->hist)
+	if (s->hist_n == s->hist_cap) {
+		/* Grown as queries come, so a large cap (zone_farm) costs only what is used. */
+		size_t cap = s->hist_cap ? s->hist_cap * 2 : 256;
+		if (cap > s->hist_max)
+			cap = s->hist_max;
+		struct fdns_query_log *v = realloc(s->hist, cap * sizeof(*v));
+		if (!v)
 			return;
+		s->hist = v;
+		s->hist_cap = cap;
 	}
 	struct fdns_query_log *h = &s->hist[s->hist_n++];
 	*h = *lg;
@@ -106,7 +112,7 @@ static void emit(struct fdns_server *s, struct fdns_query_log *lg)
 
 void fdns_server_set_history(struct fdns_server *s, size_t max)
 {
-	if (!s->hist)
+	if (max >= s->hist_n)
 		s->hist_max = max;
 }
 

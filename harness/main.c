@@ -36,6 +36,7 @@ static void usage(FILE *f)
 		   "  list     list scenarios and the requirements they cover\n"
 		   "  lint     check a domain's RFC 3263 DNS set-up (zone file or live server)\n"
 		   "  coverage each catalogue requirement with the scenarios that cover it\n"
+		   "  merge    merge the outputs of several runs or shards into one\n"
 		   "  help     help on a command (siploc help run)\n"
 		   "  version  print the version\n", SIPLOC_VERSION);
 }
@@ -51,6 +52,7 @@ static const struct {
 	{ "report", sl_cmd_report, sl_cmd_report_usage },
 	{ "diff", sl_cmd_diff, sl_cmd_diff_usage },
 	{ "matrix", sl_cmd_matrix, sl_cmd_matrix_usage },
+	{ "merge", sl_cmd_merge, sl_cmd_merge_usage },
 	{ "lint", sl_cmd_lint, sl_cmd_lint_usage },
 	{ "coverage", sl_cmd_coverage, sl_cmd_coverage_usage },
 };
@@ -84,7 +86,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	static const char *const later[] = { "merge", NULL };
+	static const char *const later[] = { NULL };
 	for (const char *const *l = later; *l; l++) {
 		if (!strcmp(cmd, *l)) {
 			fprintf(stderr, "siploc %s: not implemented yet\n", cmd);

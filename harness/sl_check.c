@@ -9,6 +9,7 @@
 
 #include "sl_check.h"
 #include "sl_evlog.h"
+#include "sl_strmap.h"
 
 void sl_check_add_ev(struct sl_check_out *o, unsigned idx)
 {
@@ -43,6 +44,101 @@ static int name_eq(const char *a, const char *b)
 static int is_request_to_peer(const struct sl_event *e)
 {
 	return e->kind == SL_EV_SIP_RX && e->method && !e->text;
+}
+
+/* Lookups the invariants make for every request, built once per check so they stay linear
+ * in the events: a zone_farm run has tens of thousands of transactions. */
+struct ix {
+	struct sl_strmap *group;   /* Call-ID + method of the requests -> group number */
+	int *ev_group;             /* per event: its group, -1 */
+	int *head, *next;          /* per group its first event; per event the next of its group */
+	struct sl_strmap *req;     /* branch + method -> first request at a peer */
+	struct sl_strmap *final;   /* branch + CSeq method -> first final response sent */
+	struct sl_strmap *given;   /* Request-URI -> first request the SUT was given */
+};
+
+static void ix_free(struct ix *x)
+{
+	sl_strmap_free(x->group);
+	sl_strmap_free(x->req);
+	sl_strmap_free(x->final);
+	sl_strmap_free(x->given);
+	free(x->ev_group);
+	free(x->head);
+	free(x->next);
+	memset(x, 0, sizeof(*x));
+}
+
+static int ix_build(struct ix *x, const struct sl_evlog *l)
+{
+	size_t nev = sl_evlog_count(l), ngroups = 0;
+	char key[1024];
+	int rc = 0;
+	memset(x, 0, sizeof(*x));
+	x->ev_group = malloc((nev + 1) * sizeof(int));
+	x->head = malloc((nev + 1) * sizeof(int));
+	x->next = malloc((nev + 1) * sizeof(int));
+	int *tail = malloc((nev + 1) * sizeof(int));
+	if (!x->ev_group || !x->head || !x->next || !tail || sl_strmap_new(&x->group, nev / 4) ||
+	    sl_strmap_new(&x->req, nev / 4) || sl_strmap_new(&x->final, nev / 4) ||
+	    sl_strmap_new(&x->given, nev / 4))
+		rc = -ENOMEM;
+	for (size_t i = 0; !rc && i < nev; i++) {
+		const struct sl_event *e = sl_evlog_get(l, i);
+		x->ev_group[i] = x->next[i] = -1;
+		if (is_request_to_peer(e) && e->call_id) {
+			int g = (int)ngroups;
+			sl_strmap_key2(key, sizeof(key), e->call_id, e->method);
+			int added = sl_strmap_add(x->group, key, g);
+			if (added < 0 || (!added && !sl_strmap_get(x->group, key, &g))) {
+				rc = -ENOMEM;
+				break;
+			}
+			if (added) {
+				ngroups++;
+				x->head[g] = (int)i;
+			} else {
+				x->next[tail[g]] = (int)i;
+			}
+			tail[g] = (int)i;
+			x->ev_group[i] = g;
+		}
+		if (is_request_to_peer(e) && e->branch &&
+		    sl_strmap_add(x->req, sl_strmap_key2(key, sizeof(key), e->branch, e->method),
+				  (int)i) < 0)
+			rc = -ENOMEM;
+		if (e->kind == SL_EV_SIP_TX && e->status >= 200 && e->branch && e->cseq_method &&
+		    sl_strmap_add(x->final, sl_strmap_key2(key, sizeof(key), e->branch,
+							   e->cseq_method), (int)i) < 0)
+			rc = -ENOMEM;
+		/* Given with send{}, or sent into a proxy by the harness UAC (inject{}). */
+		if ((e->kind == SL_EV_SUT_REQ || (e->kind == SL_EV_SIP_TX && e->method)) && e->uri &&
+		    sl_strmap_add(x->given, e->uri, (int)i) < 0)
+			rc = -ENOMEM;
+		if (e->kind == SL_EV_SIP_TX && e->status >= 200 && e->status < 300 && e->contact &&
+		    e->call_id &&
+		    sl_strmap_add(x->given, sl_strmap_key2(key, sizeof(key), e->contact, e->call_id),
+				  (int)i) < 0)
+			rc = -ENOMEM;
+	}
+	free(tail);
+	if (rc)
+		ix_free(x);
+	return rc;
+}
+
+/* Index of the first event of m under key a+b, or -1. */
+static int ix_first(const struct sl_strmap *m, const char *a, const char *b)
+{
+	char key[1024];
+	int v;
+	return sl_strmap_get(m, sl_strmap_key2(key, sizeof(key), a, b), &v) ? v : -1;
+}
+
+/* Whether event i starts its group (the first request of its Call-ID and method). */
+static int ix_first_of_group(const struct ix *x, size_t i)
+{
+	return x->ev_group[i] >= 0 && x->head[x->ev_group[i]] == (int)i;
 }
 
 void sl_check_dns(const struct sl_evlog *l, const struct sl_dns_want *want, size_t n,
@@ -212,16 +308,11 @@ struct group {
  * before its nominal value. */
 #define TIMER_WINDOW(b) ((b) * 0.95)
 
-static int final_sent(const struct sl_evlog *l, const char *branch, const char *method,
+static int final_sent(const struct ix *x, const char *branch, const char *method,
 		      size_t before)
 {
-	for (size_t i = 0; i < before; i++) {
-		const struct sl_event *e = sl_evlog_get(l, i);
-		if (e->kind == SL_EV_SIP_TX && e->status >= 200 && e->branch &&
-		    !strcmp(e->branch, branch) && e->cseq_method && !strcmp(e->cseq_method, method))
-			return 1;
-	}
-	return 0;
+	int f = ix_first(x->final, branch, method);
+	return f >= 0 && (size_t)f < before;
 }
 
 void sl_check_branches(const struct sl_evlog *l, double timer_b_s, struct sl_check_out *o)
@@ -230,6 +321,12 @@ void sl_check_branches(const struct sl_evlog *l, double timer_b_s, struct sl_che
 	o->pass = 1;
 	size_t nev = sl_evlog_count(l);
 	unsigned attempts = 0, retrans = 0;
+	struct ix x;
+	if (ix_build(&x, l) < 0) {
+		o->pass = 0;
+		sl_check_say(o, "out of memory");
+		return;
+	}
 	/* Requests are grouped by (Call-ID, method); within a group, packets are walked in
 	 * order tracking the current attempt. */
 	for (size_t i = 0; i < nev; i++) {
@@ -238,13 +335,7 @@ void sl_check_branches(const struct sl_evlog *l, double timer_b_s, struct sl_che
 		    !strcmp(g->method, "CANCEL") || !g->call_id)
 			continue;
 		/* Only start a group at its first packet. */
-		int seen_before = 0;
-		for (size_t k = 0; k < i && !seen_before; k++) {
-			const struct sl_event *p = sl_evlog_get(l, k);
-			seen_before = is_request_to_peer(p) && p->call_id &&
-				      !strcmp(p->call_id, g->call_id) && !strcmp(p->method, g->method);
-		}
-		if (seen_before)
+		if (!ix_first_of_group(&x, i))
 			continue;
 		const struct sl_event *cur = g;
 		const char *branches[256];
@@ -252,11 +343,9 @@ void sl_check_branches(const struct sl_evlog *l, double timer_b_s, struct sl_che
 		branches[nb++] = g->branch ? g->branch : "";
 		attempts++;
 		sl_check_add_ev(o, g->idx);
-		for (size_t k = i + 1; k < nev; k++) {
+		for (int kk = x.next[i]; kk >= 0; kk = x.next[kk]) {
+			size_t k = (size_t)kk;
 			const struct sl_event *e = sl_evlog_get(l, k);
-			if (!is_request_to_peer(e) || !e->call_id || strcmp(e->call_id, g->call_id) ||
-			    strcmp(e->method, g->method))
-				continue;
 			const char *br = e->branch ? e->branch : "";
 			const char *cbr = cur->branch ? cur->branch : "";
 			int same_dest = !strcmp(e->server, cur->server) &&
@@ -269,7 +358,7 @@ void sl_check_branches(const struct sl_evlog *l, double timer_b_s, struct sl_che
 				o->seen |= 2;
 				continue;
 			}
-			int early = !final_sent(l, cbr, g->method, k) &&
+			int early = !final_sent(&x, cbr, g->method, k) &&
 				    e->t_sut - cur->t_sut < TIMER_WINDOW(timer_b_s);
 			if (!same_dest && !strcmp(br, cbr) && early)
 				continue; /* a retransmission sent elsewhere: sl_check_same_server() */
@@ -304,27 +393,24 @@ void sl_check_branches(const struct sl_evlog *l, double timer_b_s, struct sl_che
 			cur = e;
 		}
 	}
+	ix_free(&x);
 	if (o->pass)
 		sl_check_say(o, "%u transaction attempt(s), each with its own branch, Call-ID, From tag and "
 		    "CSeq kept; %u retransmission(s) kept their branch", attempts, retrans);
 }
 
 /* The peer's first request with branch and method, or NULL. */
-static const struct sl_event *first_with_branch(const struct sl_evlog *l, const char *branch,
-						const char *method)
+static const struct sl_event *first_with_branch(const struct sl_evlog *l, const struct ix *x,
+						const char *branch, const char *method)
 {
-	for (size_t i = 0; i < sl_evlog_count(l); i++) {
-		const struct sl_event *e = sl_evlog_get(l, i);
-		if (is_request_to_peer(e) && e->branch && !strcmp(e->branch, branch) &&
-		    !strcmp(e->method, method))
-			return e;
-	}
-	return NULL;
+	int i = ix_first(x->req, branch, method);
+	return i >= 0 ? sl_evlog_get(l, (size_t)i) : NULL;
 }
 
 /* RFC 3261 17.1.1.3: a non-2xx final to an INVITE is ACKed by the client transaction, with
  * the INVITE's branch, to the server that answered. Returns the ACKs judged. */
-static unsigned check_non2xx_acks(const struct sl_evlog *l, struct sl_check_out *o)
+static unsigned check_non2xx_acks(const struct sl_evlog *l, const struct ix *x,
+				  struct sl_check_out *o)
 {
 	unsigned n = 0;
 	for (size_t i = 0; i < sl_evlog_count(l); i++) {
@@ -332,18 +418,11 @@ static unsigned check_non2xx_acks(const struct sl_evlog *l, struct sl_check_out 
 		if (f->kind != SL_EV_SIP_TX || f->status < 300 || !f->branch || !f->cseq_method ||
 		    strcmp(f->cseq_method, "INVITE"))
 			continue;
-		const struct sl_event *inv = first_with_branch(l, f->branch, "INVITE");
+		const struct sl_event *inv = first_with_branch(l, x, f->branch, "INVITE");
 		if (!inv)
 			continue; /* a response to nothing the SUT sent: not this check's business */
 		/* Judge the first final of each branch only (retransmissions get the same ACK). */
-		int again = 0;
-		for (size_t k = 0; k < i && !again; k++) {
-			const struct sl_event *p = sl_evlog_get(l, k);
-			again = p->kind == SL_EV_SIP_TX && p->status >= 200 && p->branch &&
-				!strcmp(p->branch, f->branch) && p->cseq_method &&
-				!strcmp(p->cseq_method, "INVITE");
-		}
-		if (again)
+		if (final_sent(x, f->branch, "INVITE", i))
 			continue;
 		o->seen |= 2;
 		n++;
@@ -384,6 +463,12 @@ void sl_check_same_server(const struct sl_evlog *l, double timer_b_s, struct sl_
 	o->pass = 1;
 	size_t nev = sl_evlog_count(l);
 	unsigned n = 0;
+	struct ix x;
+	if (ix_build(&x, l) < 0) {
+		o->pass = 0;
+		sl_check_say(o, "out of memory");
+		return;
+	}
 	for (size_t i = 0; i < nev; i++) {
 		const struct sl_event *e = sl_evlog_get(l, i);
 		if (!is_request_to_peer(e) || !e->branch || !e->cseq_method)
@@ -391,14 +476,13 @@ void sl_check_same_server(const struct sl_evlog *l, double timer_b_s, struct sl_
 		/* The server that first saw this branch (for ACK/CANCEL: the INVITE's). */
 		const char *want_method = strcmp(e->method, "ACK") && strcmp(e->method, "CANCEL") ?
 						  e->method : "INVITE";
-		for (size_t k = 0; k < i; k++) {
+		int first = ix_first(x.req, e->branch, want_method);
+		/* One pass: the first request with this branch and method, when it came before. */
+		for (size_t k = first < 0 ? i : (size_t)first; k < i; k = i) {
 			const struct sl_event *f = sl_evlog_get(l, k);
-			if (!is_request_to_peer(f) || !f->branch || strcmp(f->branch, e->branch) ||
-			    strcmp(f->method, want_method))
-				continue;
 			int is_orig = !strcmp(e->method, want_method);
 			if (is_orig && strcmp(f->server, e->server) &&
-			    (final_sent(l, e->branch, want_method, i) || e->t_sut - f->t_sut >= TIMER_WINDOW(timer_b_s)))
+			    (final_sent(&x, e->branch, want_method, i) || e->t_sut - f->t_sut >= TIMER_WINDOW(timer_b_s)))
 				break; /* a failover, judged by sl_check_branches() */
 			n++;
 			o->seen |= !strcmp(e->method, "ACK") ? 2 : !strcmp(e->method, "CANCEL") ? 4 : 1;
@@ -414,7 +498,8 @@ void sl_check_same_server(const struct sl_evlog *l, double timer_b_s, struct sl_
 			break;
 		}
 	}
-	n += check_non2xx_acks(l, o);
+	n += check_non2xx_acks(l, &x, o);
+	ix_free(&x);
 	if (o->pass)
 		sl_check_say(o, "%u retransmission(s), ACK(s) and CANCEL(s) all reached the server that got "
 		    "their transaction", n);
@@ -425,24 +510,24 @@ void sl_check_request_uri(const struct sl_evlog *l, struct sl_check_out *o)
 	memset(o, 0, sizeof(*o));
 	o->pass = 1;
 	unsigned n = 0;
+	struct ix x;
+	if (ix_build(&x, l) < 0) {
+		o->pass = 0;
+		sl_check_say(o, "out of memory");
+		return;
+	}
 	for (size_t i = 0; i < sl_evlog_count(l); i++) {
 		const struct sl_event *e = sl_evlog_get(l, i);
 		if (!is_request_to_peer(e))
 			continue;
-		int given = 0;
-		for (size_t k = 0; k < i && !given; k++) {
-			const struct sl_event *q = sl_evlog_get(l, k);
-			/* Given with send{}, or sent into a proxy by the harness UAC (inject{}). */
-			given = (q->kind == SL_EV_SUT_REQ || (q->kind == SL_EV_SIP_TX && q->method)) &&
-				q->uri && e->uri && !strcmp(q->uri, e->uri);
-			/* The ACK of a 2xx and every later request of the dialog go to the remote
-			 * target, the 2xx's Contact (RFC 3261 12.2.1.1, 13.2.2.4): a URI the SUT
-			 * was given too, by that response. */
-			given = given || (q->kind == SL_EV_SIP_TX &&
-					  q->status >= 200 && q->status < 300 && q->contact &&
-					  e->uri && !strcmp(q->contact, e->uri) && q->call_id &&
-					  e->call_id && !strcmp(q->call_id, e->call_id));
-		}
+		int q = -1, given = e->uri && sl_strmap_get(x.given, e->uri, &q) && (size_t)q < i;
+		/* The ACK of a 2xx and every later request of the dialog go to the remote target,
+		 * the 2xx's Contact (RFC 3261 12.2.1.1, 13.2.2.4): a URI the SUT was given too,
+		 * by that response, for that Call-ID. */
+		char key[1024];
+		if (!given && e->uri && e->call_id &&
+		    sl_strmap_get(x.given, sl_strmap_key2(key, sizeof(key), e->uri, e->call_id), &q))
+			given = (size_t)q < i;
 		n++;
 		o->seen |= 1;
 		if (given)
@@ -455,6 +540,7 @@ void sl_check_request_uri(const struct sl_evlog *l, struct sl_check_out *o)
 		sl_check_say(o, "%s at %s carries Request-URI %s, which the SUT was never given. ", e->method,
 		    e->server ? e->server : "?", e->uri ? e->uri : "(none)");
 	}
+	ix_free(&x);
 	if (o->pass)
 		sl_check_say(o, "%u request(s) at the peers, each with a Request-URI the SUT was given", n);
 }
@@ -531,19 +617,18 @@ int sl_check_weights_from(const struct sl_evlog *l, size_t from, const char *met
 		sl_check_say(o, "at least one destination needs a weight above 0");
 		return -EINVAL;
 	}
+	struct ix x;
+	if (ix_build(&x, l) < 0) {
+		sl_check_say(o, "out of memory");
+		return -ENOMEM;
+	}
 	for (size_t i = from; i < sl_evlog_count(l); i++) {
 		const struct sl_event *e = sl_evlog_get(l, i);
 		if (!is_request_to_peer(e) || !e->call_id ||
 		    (method ? strcmp(e->method, method) :
 			      (!strcmp(e->method, "ACK") || !strcmp(e->method, "CANCEL"))))
 			continue;
-		int seen_before = 0;
-		for (size_t k = 0; k < i && !seen_before; k++) {
-			const struct sl_event *p = sl_evlog_get(l, k);
-			seen_before = is_request_to_peer(p) && p->call_id &&
-				      !strcmp(p->call_id, e->call_id) && !strcmp(p->method, e->method);
-		}
-		if (seen_before)
+		if (!ix_first_of_group(&x, i))
 			continue;
 		char d[80];
 		dest_of(e, d, sizeof(d));
@@ -560,6 +645,7 @@ int sl_check_weights_from(const struct sl_evlog *l, size_t from, const char *met
 			sl_check_add_ev(o, e->idx);
 		}
 	}
+	ix_free(&x);
 	for (size_t j = 0; j < n; j++)
 		if (want[j].weight > 0 && npos > 1 && total * want[j].weight / wsum < 5) {
 			sl_check_say(o, "%u transaction(s) give %s an expected count of %.1f: at least 5 are "

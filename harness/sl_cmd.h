@@ -30,6 +30,8 @@ int sl_cmd_diff(const struct sl_paths *p, int argc, char **argv);
 void sl_cmd_diff_usage(FILE *f);
 int sl_cmd_matrix(const struct sl_paths *p, int argc, char **argv);
 void sl_cmd_matrix_usage(FILE *f);
+int sl_cmd_merge(const struct sl_paths *p, int argc, char **argv);
+void sl_cmd_merge_usage(FILE *f);
 
 int sl_cmd_lint(const struct sl_paths *p, int argc, char **argv);
 void sl_cmd_lint_usage(FILE *f);

@@ -1,5 +1,6 @@
-/* sl_cmd_report.c: `siploc report`, `siploc diff` and `siploc matrix`: reports rebuilt
- * from results.json. */
+/* sl_cmd_report.c: `siploc report`, `siploc diff`, `siploc matrix` and `siploc merge`:
+ * reports rebuilt from results.json. */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "rpt.h"
+#include "sl_catalogue.h"
 #include "sl_cmd.h"
 
 void sl_cmd_report_usage(FILE *f)
@@ -25,6 +27,19 @@ void sl_cmd_diff_usage(FILE *f)
 		   "scenarios added, removed or changed. OLD and NEW are results directories or\n"
 		   "results.json files.\n"
 		   "Exit status: 0 nothing changed, 1 something changed, 2 bad input.\n");
+}
+
+void sl_cmd_merge_usage(FILE *f)
+{
+	fprintf(f, "usage: siploc merge --out DIR IN...\n"
+		   "Merges the results of several runs of one SUT (the shards of siploc run\n"
+		   "--shard K/N, or runs of different scenarios) into DIR: results.json with\n"
+		   "every scenario in the run's order, junit.xml, report.html, and the pcap/ and\n"
+		   "log/ files of each scenario. Refuses inputs of different SUTs, siploc\n"
+		   "versions, rates, seeds or --repeat, a scenario found in two inputs, and\n"
+		   "shards that are not all N shards of one split, each complete.\n"
+		   "Exit status: 0 merged and every check passed, 1 merged with failures,\n"
+		   "2 refused or bad input (the message names the inputs and the conflict).\n");
 }
 
 /* "-h"/"--help" or an unknown option: returns the exit status to use, or -1 to go on. */
@@ -173,5 +188,99 @@ out:
 	for (int i = 0; i < n; i++)
 		json_decref(runs[i]);
 	free(runs);
+	return rc;
+}
+
+int sl_cmd_merge(const struct sl_paths *p, int argc, char **argv)
+{
+	static const struct option lo[] = { { "out", required_argument, 0, 'o' },
+					    { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+	const char *out = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+		if (c == 'o') {
+			out = optarg;
+			continue;
+		}
+		sl_cmd_merge_usage(c == 'h' ? stdout : stderr);
+		return c == 'h' ? 0 : 2;
+	}
+	size_t n = (size_t)(argc - optind);
+	if (!out || !n) {
+		sl_cmd_merge_usage(stderr);
+		return 2;
+	}
+	char rout[PATH_MAX], rin[PATH_MAX];
+	if (mkdir(out, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "siploc merge: --out %s: %s\n", out, strerror(errno));
+		return 2;
+	}
+	if (!realpath(out, rout)) {
+		fprintf(stderr, "siploc merge: --out %s: %s\n", out, strerror(errno));
+		return 2;
+	}
+	json_t **runs = calloc(n, sizeof(*runs));
+	const char **labels = calloc(n, sizeof(*labels));
+	struct sl_catalogue *cat = NULL;
+	json_t *run = NULL;
+	int rc = 2;
+	char err[PATH_MAX + 512];
+	if (!runs || !labels)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		labels[i] = argv[optind + (int)i];
+		if (realpath(labels[i], rin) && !strcmp(rin, rout)) {
+			fprintf(stderr, "siploc merge: --out %s is also an input\n", out);
+			goto out;
+		}
+		char path[PATH_MAX + 16];
+		snprintf(path, sizeof(path), "%s/results.json", labels[i]);
+		if (!(runs[i] = rpt_load(path, err, sizeof(err)))) {
+			fprintf(stderr, "siploc merge: %s\n", err);
+			goto out;
+		}
+	}
+	if (!(run = rpt_merge(runs, labels, n, err, sizeof(err)))) {
+		fprintf(stderr, "siploc merge: %s\n", err);
+		goto out;
+	}
+	if (sl_cmd_catalogue(p, &cat) < 0)
+		goto out;
+	size_t nreq = sl_catalogue_count(cat);
+	struct rpt_req *reqs = calloc(nreq ? nreq : 1, sizeof(*reqs));
+	for (size_t i = 0; reqs && i < nreq; i++) {
+		const struct sl_req *r = sl_catalogue_at(cat, i);
+		reqs[i] = (struct rpt_req){ r->id, r->level, r->text };
+	}
+	rpt_run_finish(run, reqs, reqs ? nreq : 0);
+	free(reqs);
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+		json_t *sc;
+		json_array_foreach(json_object_get(runs[i], "scenarios"), k, sc) {
+			if (rpt_merge_files(sc, labels[i], out, err, sizeof(err)) < 0) {
+				fprintf(stderr, "siploc merge: %s\n", err);
+				goto out;
+			}
+		}
+	}
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof(path), "%s/results.json", out);
+	if (rpt_json_write(run, path, err, sizeof(err)) < 0 ||
+	    rpt_write_all(run, out, 0, err, sizeof(err)) < 0) {
+		fprintf(stderr, "siploc merge: %s\n", err);
+		goto out;
+	}
+	rpt_console_summary(stdout, run, 0);
+	printf("merged %zu inputs: %s\n", n, path);
+	rc = rpt_exit_status(run);
+out:
+	for (size_t i = 0; runs && i < n; i++)
+		json_decref(runs[i]);
+	free(runs);
+	free(labels);
+	json_decref(run);
+	sl_catalogue_free(cat);
 	return rc;
 }

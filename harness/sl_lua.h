@@ -15,6 +15,11 @@ struct sl_scn_meta {
 	size_t ncovers;
 	char **needs;
 	size_t nneeds;
+	/* Runs with no other worker beside it: scenario{ exclusive = true }, or inferred
+	 * (exclusive_why "uses expect_weights" / "uses expect_gap") when the file calls
+	 * one of those and does not say exclusive = false. */
+	int exclusive;
+	const char *exclusive_why; /* static text: "declared", "uses expect_..." */
 };
 
 /* Reads only the scenario{} declaration (which must come first) and validates it against

@@ -44,5 +44,10 @@ void sl_lua_open_lib(lua_State *L, void *ctx);   /* use("name"): scenarios/lib/n
 void sl_lua_open_time(lua_State *L, void *ctx);
 void sl_lua_open_uac(lua_State *L, void *ctx);    /* inject{}, unreachable() */
 void sl_lua_open_roles(lua_State *L, void *ctx);  /* expect_response_route, expect_one_server */
+void sl_lua_open_farm(lua_State *L, void *ctx);  /* zone_farm{}, expect_farm() */
+
+/* The farm of what zone_farm{} returned, at idx; raises "fn: expected ..." otherwise. */
+struct sl_farm;
+const struct sl_farm *sl_lua_farm(lua_State *L, int idx, const char *fn);
 
 #endif

@@ -82,14 +82,6 @@ json_t *sl_worker_error_result(const char *id, const char *path, const char *rea
 			 "reason", reason, "checks", "pcap", "sut_time_s", 0.0, "wall_s", 0.0);
 }
 
-static unsigned scenario_seed(unsigned base, const char *id)
-{
-	unsigned h = 2166136261u ^ base;
-	for (const char *p = id; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return h ? h : 1;
-}
-
 static void mkdirs(const char *out, const char *id, char *work, size_t len)
 {
 	char p[4200];
@@ -122,7 +114,7 @@ static void child(const struct sl_worker_opts *o, const struct sl_catalogue *cat
 	struct sl_world_opts wo = {
 		.runner = o->runner, .adapter = o->adapter, .workdir = work, .pcap_path = pcap,
 		.log_path = logp, .rate = o->rate, .timeout_s = o->timeout_s,
-		.seed = scenario_seed(o->seed, id), .max_sut_s = o->max_sut_s,
+		.seed = o->seed, .max_sut_s = o->max_sut_s,
 		.exec_cmd = o->exec_cmd, .max_worker_mb = o->max_worker_mb,
 	};
 	char werr[512];
@@ -152,9 +144,14 @@ static void child(const struct sl_worker_opts *o, const struct sl_catalogue *cat
 			"error_ms", (double)sl_clock_rtt_us(sl_world_clock(w)) / 2 * o->rate / 1000));
 out:
 	if (r) {
-		struct rusage ru;
+		/* A repetition ("x#2") is its own result; the scenario{} id stays in "scenario". */
+		if (strcmp(json_string_value(json_object_get(r, "id")) ?: "", id)) {
+			json_object_set(r, "scenario", json_object_get(r, "id"));
+			json_object_set_new(r, "id", json_string(id));
+		}
 		json_object_set_new(r, "wall_s", json_real((double)(sl_now_us() - t0) / 1e6));
-		/* Peak resident memory of this worker (the SUT runner is another process). */
+		/* The worker's peak memory: what a scale scenario costs (bench/scale.sh). */
+		struct rusage ru;
 		if (getrusage(RUSAGE_SELF, &ru) == 0)
 			json_object_set_new(r, "worker_max_rss_kb", json_integer(ru.ru_maxrss));
 		json_dump_file(r, result, JSON_COMPACT);
@@ -232,59 +229,130 @@ static int reap_runners(void)
 
 /* SUTs whose worker was killed die of PDEATHSIG and are re-parented here (we are a child
  * subreaper): reap them and remove what libfaketime left in /dev/shm. */
-static void reap_orphans(void)
+void sl_worker_reap_orphans(int wait)
 {
 	uint64_t until = sl_now_us() + 2000000;
-	while (reap_runners() > 0 && sl_now_us() < until) {
+	while (reap_runners() > 0 && wait && sl_now_us() < until) {
 		struct timespec ts = { 0, 2000000 };
 		nanosleep(&ts, NULL);
 	}
 }
 
-json_t *sl_worker_run(const struct sl_worker_opts *o, const struct sl_catalogue *cat,
-		      const char *path, const char *id)
+struct sl_worker {
+	pid_t pid;                /* 0 once waited for */
+	int st;                   /* its wait status */
+	uint64_t deadline_us;
+	double timeout_s;
+	char *id, *path;
+	char result[4300];
+	char why[512];            /* set when the parent ended it (hung) */
+};
+
+void sl_worker_free(struct sl_worker *w)
 {
-	char work[4200], result[4300], why[512];
+	if (!w)
+		return;
+	sl_worker_kill(w);
+	free(w->id);
+	free(w->path);
+	free(w);
+}
+
+int sl_worker_start(const struct sl_worker_opts *o, const struct sl_catalogue *cat,
+		    const char *path, const char *id, struct sl_worker **wp)
+{
+	char work[4200];
+	struct sl_worker *w = calloc(1, sizeof(*w));
+	if (!w || !(w->id = strdup(id)) || !(w->path = strdup(path))) {
+		sl_worker_free(w);
+		return -ENOMEM;
+	}
 	mkdirs(o->out_dir, id, work, sizeof(work));
-	snprintf(result, sizeof(result), "%s/result.json", work);
-	unlink(result);
-	uint64_t t0 = sl_now_us();
+	snprintf(w->result, sizeof(w->result), "%s/result.json", work);
+	unlink(w->result);
+	w->timeout_s = o->timeout_s;
+	/* The worker has its own watchdog; this one catches a worker that is itself stuck. */
+	w->deadline_us = sl_now_us() + (uint64_t)((o->timeout_s + 15) * 1e6);
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
-		snprintf(why, sizeof(why), "fork: %s", strerror(errno));
-		return sl_worker_error_result(id, path, why);
+		int e = errno;
+		sl_worker_free(w);
+		return -e;
 	}
 	if (pid == 0)
-		child(o, cat, path, id, work, result);
-	/* The worker has its own watchdog; this one catches a worker that is itself stuck. */
-	uint64_t deadline = t0 + (uint64_t)((o->timeout_s + 15) * 1e6);
-	int st = 0;
-	pid_t r;
-	while ((r = waitpid(pid, &st, WNOHANG)) == 0) {
+		child(o, cat, path, id, work, w->result);
+	w->pid = pid;
+	*wp = w;
+	return 0;
+}
+
+void sl_worker_kill(struct sl_worker *w)
+{
+	if (!w || !w->pid)
+		return;
+	kill(w->pid, SIGKILL);
+	waitpid(w->pid, &w->st, 0);
+	w->pid = 0;
+	sl_worker_reap_orphans(0);
+}
+
+int sl_worker_poll(struct sl_worker *w)
+{
+	if (!w->pid)
+		return 1;
+	pid_t r = waitpid(w->pid, &w->st, WNOHANG);
+	if (r == w->pid || (r < 0 && errno == ECHILD)) {
+		w->pid = 0;
+		sl_worker_reap_orphans(0);
+		return 1;
+	}
+	if (sl_now_us() > w->deadline_us) {
+		sl_worker_kill(w);
+		snprintf(w->why, sizeof(w->why), "worker hung: killed after %.0f s of wall time",
+			 w->timeout_s + 15);
+		return 1;
+	}
+	return 0;
+}
+
+json_t *sl_worker_result(struct sl_worker *w)
+{
+	char why[512];
+	if (w->why[0])
+		return sl_worker_error_result(w->id, w->path, w->why);
+	json_error_t jerr;
+	json_t *res = json_load_file(w->result, 0, &jerr);
+	if (!res || !json_is_object(res)) {
+		json_decref(res);
+		return sl_worker_error_result(w->id, w->path, describe(w->st, why, sizeof(why)));
+	}
+	return res;
+}
+
+json_t *sl_worker_run(const struct sl_worker_opts *o, const struct sl_catalogue *cat,
+		      const char *path, const char *id)
+{
+	struct sl_worker *w = NULL;
+	int rc = sl_worker_start(o, cat, path, id, &w);
+	if (rc < 0) {
+		char why[512];
+		snprintf(why, sizeof(why), "fork: %s", strerror(-rc));
+		return sl_worker_error_result(id, path, why);
+	}
+	json_t *res = NULL;
+	while (!sl_worker_poll(w)) {
 		if (interrupted) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			reap_orphans();
+			sl_worker_kill(w);
+			sl_worker_reap_orphans(1);
+			sl_worker_free(w);
 			return NULL;
-		}
-		if (sl_now_us() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			reap_orphans();
-			snprintf(why, sizeof(why), "worker hung: killed after %.0f s of wall time",
-				 o->timeout_s + 15);
-			return sl_worker_error_result(id, path, why);
 		}
 		struct timespec ts = { 0, 2000000 };
 		nanosleep(&ts, NULL);
 	}
-	reap_orphans();
-	json_error_t jerr;
-	json_t *res = json_load_file(result, 0, &jerr);
-	if (!res || !json_is_object(res)) {
-		json_decref(res);
-		return sl_worker_error_result(id, path, describe(st, why, sizeof(why)));
-	}
+	sl_worker_reap_orphans(1);
+	res = sl_worker_result(w);
+	sl_worker_free(w);
 	return res;
 }

@@ -13,7 +13,7 @@ struct sl_worker_opts {
 	const char *runner, *adapter;
 	const char *out_dir;      /* pcap/, log/, work/ live under it */
 	double rate, timeout_s;
-	unsigned seed;
+	unsigned seed;            /* the scenario's own seed, used as given (results record it) */
 	double max_sut_s;         /* SUT-time cap per transaction (0: 3600) */
 	const char *exec_cmd;     /* exec adapter: the command template, else NULL */
 	unsigned max_worker_mb;   /* resident memory cap per worker (0: none) */
@@ -27,9 +27,28 @@ void sl_worker_catch_signals(void);
 int sl_worker_interrupted(void);
 
 /* Runs path (whose id is already known) and returns its result (new reference), or NULL
- * when the run was interrupted (the scenario did not finish). */
+ * when the run was interrupted (the scenario did not finish). id names the outputs
+ * (pcap/<id>.pcap, log/<id>.log, work/<id>/) and the result: a repetition's "x#2". */
 json_t *sl_worker_run(const struct sl_worker_opts *o, const struct sl_catalogue *cat,
 		      const char *path, const char *id);
+
+/* The same, without waiting, for a scheduler running several at once. */
+struct sl_worker;
+/* Forks the worker; -errno when it cannot (nothing is left running then). */
+int sl_worker_start(const struct sl_worker_opts *o, const struct sl_catalogue *cat,
+		    const char *path, const char *id, struct sl_worker **wp);
+/* Never blocks: 1 when the worker has ended (its result is ready), 0 while it runs. A
+ * worker stuck past its watchdog (--timeout + 15 s) is killed here and ends with an
+ * error result. */
+int sl_worker_poll(struct sl_worker *w);
+/* The result of an ended worker (new reference; an error result when it left none). */
+json_t *sl_worker_result(struct sl_worker *w);
+/* Kills a running worker (its SUT dies with it) and waits for it. */
+void sl_worker_kill(struct sl_worker *w);
+void sl_worker_free(struct sl_worker *w);
+/* Reaps SUT runners orphaned by killed workers and removes their faketime files; with
+ * wait, keeps at it until none is left (at most 2 s). */
+void sl_worker_reap_orphans(int wait);
 
 /* An error result for a scenario that could not even be loaded. */
 json_t *sl_worker_error_result(const char *id, const char *path, const char *reason);

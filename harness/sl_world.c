@@ -100,7 +100,13 @@ struct sl_world {
 	size_t nhooks;
 	double advanced_s;             /* sum of advance()s: not counted by the SUT-time cap */
 	uint64_t rss_checked_us;       /* last look at the worker's memory (guard) */
+	/* send_many: outcomes of requests batch_first .. batch_first + batch_n - 1 */
+	unsigned batch_first, batch_n, batch_done;
+	int *batch_status;
+	size_t dns_history;
 };
+
+#define BATCH_PENDING (-1000000)
 
 static void dns_logged(void *arg, const struct fdns_query_log *q)
 {
@@ -172,6 +178,11 @@ static void sut_done(void *arg, unsigned id, int status)
 	if (id == w->pending_id) {
 		w->pending_done = 1;
 		w->pending_status = status;
+	}
+	if (w->batch_status && id - w->batch_first < w->batch_n &&
+	    w->batch_status[id - w->batch_first] == BATCH_PENDING) {
+		w->batch_status[id - w->batch_first] = status;
+		w->batch_done++;
 	}
 }
 
@@ -314,6 +325,11 @@ double sl_world_timeout(const struct sl_world *w)
 void sl_world_set_max_events(struct sl_world *w, size_t max)
 {
 	sl_evlog_set_max(w->log, max);
+}
+
+unsigned sl_world_seed(const struct sl_world *w)
+{
+	return w->o.seed;
 }
 
 double sl_world_timer_b(const struct sl_world *w)
@@ -667,6 +683,8 @@ int sl_world_start(struct sl_world *w, char *err, size_t errlen)
 	rc = tls_start(w, err, errlen);
 	if (rc < 0)
 		return rc;
+	if (w->dns_history > FDNS_HISTORY_DEFAULT)
+		fdns_server_set_history(w->dns, w->dns_history);
 	struct sl_sut_cfg cfg = {
 		.runner = w->o.runner, .adapter = w->o.adapter, .workdir = w->o.workdir,
 		.dns_addr = DNS_ADDR, .dns_port = DNS_PORT, .bind_addr = SUT_ADDR,
@@ -944,6 +962,95 @@ int sl_world_send(struct sl_world *w, const char *method, const char *uri, size_
 {
 	int rc = sl_world_send_quick(w, method, uri, body_len, o, status, err, errlen);
 	return rc < 0 ? rc : sl_world_settle(w, err, errlen);
+}
+
+void sl_world_dns_history(struct sl_world *w, size_t max)
+{
+	if (max > w->dns_history)
+		w->dns_history = max;
+	if (w->dns && w->dns_history > FDNS_HISTORY_DEFAULT)
+		fdns_server_set_history(w->dns, w->dns_history);
+}
+
+static int batch_request(struct sl_world *w, unsigned id, const char *method, const char *uri,
+			 size_t body_len, char *err, size_t errlen)
+{
+	struct sl_event *e = sl_evlog_add(w->log, SL_EV_SUT_REQ, sl_now_us());
+	if (e) {
+		e->req_id = id;
+		sl_evlog_str(&e->method, method);
+		sl_evlog_str(&e->uri, uri);
+	}
+	int rc = sl_sut_request(w->sut, id, method, uri, body_len);
+	if (rc < 0)
+		snprintf(err, errlen, "cannot send request %u (%s) to the SUT: %s%s%s", id, uri,
+			 strerror(-rc), w->sut_dead[0] ? "; " : "", w->sut_dead);
+	return rc;
+}
+
+int sl_world_send_many(struct sl_world *w, const char *method, const char *const *uris,
+		       size_t n, size_t window, size_t body_len, int *statuses, char *err,
+		       size_t errlen)
+{
+	int rc = sl_world_start(w, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (!window)
+		window = 1;
+	for (size_t i = 0; i < n; i++)
+		statuses[i] = BATCH_PENDING;
+	w->batch_first = w->next_id;
+	w->batch_n = (unsigned)n;
+	w->batch_done = 0;
+	w->batch_status = statuses;
+	w->next_id += (unsigned)n;
+	double cap = w->o.max_sut_s > 0 ? w->o.max_sut_s : 3600;
+	double t_progress = sl_world_now(w) - w->advanced_s;
+	unsigned done = 0;
+	size_t sent = 0;
+	while (w->batch_done < n) {
+		while (!rc && sent < n && sent - w->batch_done < window) {
+			rc = batch_request(w, w->batch_first + (unsigned)sent, method, uris[sent],
+					   body_len, err, errlen);
+			sent++;
+		}
+		if (rc < 0)
+			goto out;
+		if (w->batch_done != done) {
+			done = w->batch_done;
+			t_progress = sl_world_now(w) - w->advanced_s;
+		}
+		char tail[512];
+		if (w->sut_dead[0]) {
+			sl_sut_stderr_tail(w->sut, tail, sizeof(tail));
+			snprintf(err, errlen, "%s during send_many (%u of %zu ended)%s%s", w->sut_dead,
+				 w->batch_done, n, tail[0] ? "; stderr: " : "", tail);
+			rc = -EPIPE;
+			goto out;
+		}
+		if (sl_now_us() > w->deadline_us) {
+			snprintf(err, errlen, "watchdog: send_many not finished after %g s of wall "
+				 "time (%u of %zu requests ended; raise --timeout?)", w->o.timeout_s,
+				 w->batch_done, n);
+			rc = -ETIMEDOUT;
+			goto out;
+		}
+		if (sl_world_now(w) - w->advanced_s - t_progress > cap) {
+			snprintf(err, errlen, "SUT time cap: send_many: no request ended for %g s of "
+				 "SUT time (--max-sut-time %g; %zu still open)", cap, cap,
+				 sent - w->batch_done);
+			rc = -ETIMEDOUT;
+			goto out;
+		}
+		if ((rc = guard(w, err, errlen)) < 0)
+			goto out;
+		sl_loop_run_once(w->loop, 50);
+	}
+	rc = settle(w, 2 * w->t1_s, err, errlen);
+out:
+	w->batch_status = NULL;
+	w->batch_n = 0;
+	return rc;
 }
 
 int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errlen)

@@ -42,6 +42,9 @@ int sl_world_meta(struct sl_world *w, const char *id, const char *file, const ch
 const char *sl_world_id(const struct sl_world *w);
 /* The wall-clock watchdog of the scenario, in seconds (--timeout). */
 double sl_world_timeout(const struct sl_world *w);
+/* The scenario's seed: the SUT's, the script's math.random and zone shuffles derive
+ * from it, so one seed replays a run. */
+unsigned sl_world_seed(const struct sl_world *w);
 
 int sl_world_zone_text(struct sl_world *w, const char *text, const char *origin,
 		       const char *file, int line, char *err, size_t errlen);
@@ -81,6 +84,15 @@ int sl_world_send_quick(struct sl_world *w, const char *method, const char *uri,
 			size_t body_len, const struct sl_send_opts *o, int *status, char *err,
 			size_t errlen);
 int sl_world_settle(struct sl_world *w, char *err, size_t errlen);
+/* send_many: n requests (one per uri) with at most window open at once, and one settle
+ * after the last ends, not one per request. statuses[i] gets request i's outcome. Returns
+ * 0 or -errno as sl_world_send (the SUT-time cap counts from the last request that ended). */
+int sl_world_send_many(struct sl_world *w, const char *method, const char *const *uris,
+		       size_t n, size_t window, size_t body_len, int *statuses, char *err,
+		       size_t errlen);
+/* The fake DNS keeps at least max queries for dns_queries() (default FDNS_HISTORY_DEFAULT);
+ * the event log keeps every query whatever this says. */
+void sl_world_dns_history(struct sl_world *w, size_t max);
 /* Jumps the SUT clock (only between transactions). */
 int sl_world_advance(struct sl_world *w, double seconds, char *err, size_t errlen);
 void sl_world_note(struct sl_world *w, const char *text);

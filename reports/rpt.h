@@ -36,10 +36,12 @@ int rpt_exit_status(const json_t *run);
 #define RPT_CON_VERBOSE 2
 #define RPT_CON_TTY     4
 #define RPT_CON_QUIET   8
-/* Progress after the latest scenario of run: done/total, verdicts so far, elapsed (sum of
- * the scenarios' wall_s). On a terminal it stays on one line, rewritten by each call and
- * erased before the next output; elsewhere it is printed only with RPT_CON_VERBOSE. */
-void rpt_console_progress(FILE *f, const json_t *run, size_t total, int flags);
+/* Progress after the latest scenario of run (its "scenarios" are those ended so far):
+ * done/total, verdicts so far, elapsed_s of wall time. On a terminal it stays on one line,
+ * rewritten by each call and erased before the next output; elsewhere it is printed only
+ * with RPT_CON_VERBOSE. */
+void rpt_console_progress(FILE *f, const json_t *run, size_t total, double elapsed_s,
+			  int flags);
 
 /* Reads and validates results.json: NULL with err naming the file and the JSON error's
  * line:column, or the field (scenarios[2].checks[0].verdict) that is wrong. */
@@ -55,6 +57,20 @@ int rpt_html_write(FILE *f, const json_t *run);
  * and the checks that cite it. */
 int rpt_pcapng_write(const json_t *sc, const char *pcap_path, const char *out_path,
 		     char *err, size_t errlen);
+
+/* Merges runs (loaded results.json, labelled by their directory for messages) into one:
+ * the scenarios of all, in the run's order (file, then repetition), and "merged_from" and
+ * "timing" (SUT seconds summed; wall the longest input's, as shards run side by side).
+ * Refuses (NULL, the reason in err naming the inputs) runs that differ in SUT, siploc
+ * version, rate, seed or --repeat, a scenario id in two inputs, and shards that are not
+ * exactly the N shards of one split, each complete. Requirements and summary are left to
+ * rpt_run_finish(). */
+json_t *rpt_merge(json_t *const *runs, const char *const *labels, size_t n, char *err,
+		  size_t errlen);
+/* Copies a merged scenario's pcap (and its .pcapng) and log/<id>.log from the input
+ * directory it came from; files that are not there are skipped. */
+int rpt_merge_files(const json_t *sc, const char *from_dir, const char *to_dir, char *err,
+		    size_t errlen);
 
 /* Writes one line per requirement whose verdict differs between old and new, and per
  * scenario added, removed or changed; returns how many lines it wrote. */

@@ -33,12 +33,13 @@ static void erase(FILE *f, int flags)
 		fputs("\r\033[K", f);
 }
 
-void rpt_console_progress(FILE *f, const json_t *run, size_t total, int flags)
+void rpt_console_progress(FILE *f, const json_t *run, size_t total, double elapsed_s,
+			  int flags)
 {
 	if ((flags & RPT_CON_QUIET) || !(flags & (RPT_CON_TTY | RPT_CON_VERBOSE)))
 		return;
 	size_t i, n = 0, pass = 0, fail = 0, error = 0;
-	double wall = 0;
+	double wall = elapsed_s;
 	json_t *sc;
 	json_array_foreach(json_object_get(run, "scenarios"), i, sc) {
 		const char *v = str(sc, "verdict");
@@ -46,7 +47,6 @@ void rpt_console_progress(FILE *f, const json_t *run, size_t total, int flags)
 		pass += !strcmp(v, "pass");
 		fail += !strcmp(v, "fail");
 		error += !strcmp(v, "error");
-		wall += json_number_value(json_object_get(sc, "wall_s"));
 	}
 	int color = flags & RPT_CON_COLOR;
 	erase(f, flags);
@@ -69,7 +69,20 @@ void rpt_console_scenario(FILE *f, const json_t *sc, size_t n, size_t total, int
 		str(sc, "id"));
 	double sut = json_number_value(json_object_get(sc, "sut_time_s"));
 	double wall = json_number_value(json_object_get(sc, "wall_s"));
-	fprintf(f, "  (SUT %.1f s, wall %.2f s)\n", sut, wall);
+	fprintf(f, "  (SUT %.1f s, wall %.2f s", sut, wall);
+	json_t *seed = json_object_get(sc, "seed");
+	if (json_object_get(sc, "repeat") && json_is_integer(seed))
+		fprintf(f, ", seed %lld", (long long)json_integer_value(seed));
+	/* What the scheduler did for a statistical scenario, said where it is read. */
+	const json_t *sch = json_object_get(sc, "schedule");
+	if (json_is_true(json_object_get(sch, "alone")))
+		fprintf(f, "; ran alone: %s", str(sch, "why"));
+	if (json_is_true(json_object_get(sch, "lowered")))
+		fprintf(f, "; rate lowered to %g: load %.1f on %lld CPUs",
+			json_number_value(json_object_get(sch, "rate")),
+			json_number_value(json_object_get(sch, "load")),
+			(long long)json_integer_value(json_object_get(sch, "cpus")));
+	fputs(")\n", f);
 	if (*str(sc, "reason"))
 		fprintf(f, "        %s\n", str(sc, "reason"));
 	size_t i;
@@ -95,6 +108,36 @@ void rpt_console_scenario(FILE *f, const json_t *sc, size_t n, size_t total, int
 		fputc('\n', f);
 	}
 	fflush(f);
+}
+
+/* With --repeat: the scenarios whose repetitions disagree, with the seeds to replay. */
+static void repeats(FILE *f, const json_t *run)
+{
+	const json_t *scs = json_object_get(run, "scenarios");
+	size_t i, k;
+	json_t *sc, *o;
+	json_array_foreach(scs, i, sc) {
+		if (json_object_get(sc, "repeat"))
+			continue; /* a first run: its repetitions follow it */
+		const char *id = str(sc, "id"), *v = str(sc, "verdict");
+		size_t n = 1, same = 1;
+		json_array_foreach(scs, k, o) {
+			if (k <= i || !json_object_get(o, "repeat") || strcmp(str(o, "scenario"), id))
+				continue;
+			n++;
+			same += !strcmp(str(o, "verdict"), v);
+		}
+		if (n == 1 || same == n)
+			continue;
+		fprintf(f, "  repetitions disagree: %s (%zu runs):", id, n);
+		json_array_foreach(scs, k, o) {
+			if (k == i || (k > i && json_object_get(o, "repeat") &&
+				       !strcmp(str(o, "scenario"), id)))
+				fprintf(f, " %s seed %lld", str(o, "verdict"),
+					(long long)json_integer_value(json_object_get(o, "seed")));
+		}
+		fputc('\n', f);
+	}
 }
 
 void rpt_console_summary(FILE *f, const json_t *run, int color)
@@ -139,4 +182,12 @@ void rpt_console_summary(FILE *f, const json_t *run, int color)
 	const char *v = fl || e ? "fail" : "pass";
 	fprintf(f, "%sscenarios: %lld passed, %lld failed, %lld errors, %lld not run%s\n",
 		col(color, v), p, fl, e, nr, off(color));
+	repeats(f, run);
+	const json_t *t = json_object_get(run, "timing");
+	if (t)
+		fprintf(f, "time: SUT %.1f s in %.1f s of wall time, compression %.1fx "
+			   "(%lld workers)\n", json_number_value(json_object_get(t, "sut_s")),
+			json_number_value(json_object_get(t, "wall_s")),
+			json_number_value(json_object_get(t, "compression")),
+			(long long)json_integer_value(json_object_get(t, "jobs")));
 }

@@ -7,6 +7,8 @@
 #include "rpt.h"
 #include "rpt_int.h"
 
+#define HTML_MAX_EVENTS 5000
+
 static const char css[] =
 	"body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;"
 	"color:#263238;background:#fafafa}\n"
@@ -64,10 +66,22 @@ static void badge(FILE *f, const char *v)
 	fputs("</span>", f);
 }
 
+/* s as a URL path or fragment: a repetition's "x#2" must not end the path at its '#'. */
+static void url(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '#' || *s == '%' || *s == '"' || *s == '<' || *s == '>' || *s == '&' ||
+		    *s == ' ' || (unsigned char)*s < 0x20)
+			fprintf(f, "%%%02X", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+}
+
 static void sc_link(FILE *f, const char *id)
 {
 	fputs("<a href=\"#sc-", f);
-	rpt_xml_esc(f, id, 1);
+	url(f, id);
 	fputs("\">", f);
 	esc(f, id);
 	fputs("</a>", f);
@@ -92,8 +106,20 @@ static void head(FILE *f, const json_t *run)
 	esc(f, rpt_str(run, "siploc_version"));
 	fputs("</b></span><span>date <b>", f);
 	esc(f, *rpt_str(run, "date") ? rpt_str(run, "date") : "unknown");
-	fprintf(f, "</b></span><span>rate <b>%g\xc3\x97</b> real time</span></div>\n",
+	fprintf(f, "</b></span><span>rate <b>%g\xc3\x97</b> real time</span>",
 		json_number_value(json_object_get(run, "rate")));
+	const json_t *t = json_object_get(run, "timing");
+	if (t)
+		fprintf(f, "<span>SUT time <b>%.1f s</b> in <b>%.1f s</b> wall "
+			   "(<b>%.1f\xc3\x97</b>, %lld workers)</span>",
+			json_number_value(json_object_get(t, "sut_s")),
+			json_number_value(json_object_get(t, "wall_s")),
+			json_number_value(json_object_get(t, "compression")),
+			(long long)json_integer_value(json_object_get(t, "jobs")));
+	if (json_integer_value(json_object_get(run, "repeat")) > 1)
+		fprintf(f, "<span>each scenario <b>%lld\xc3\x97</b></span>",
+			(long long)json_integer_value(json_object_get(run, "repeat")));
+	fputs("</div>\n", f);
 }
 
 static void totals(FILE *f, const json_t *run)
@@ -186,13 +212,24 @@ static void matrix(FILE *f, const json_t *run)
 		fputs("</td><td>", f);
 		badge(f, rpt_str(r, "verdict"));
 		fputs("</td><td>", f);
-		size_t i;
+		/* A scenario run K times is one entry, "x \xc3\x97K": its repetitions ("x#2")
+		 * follow it in the list. */
+		size_t i, n = 0, reps = 0;
 		json_t *s;
 		json_array_foreach(json_object_get(r, "scenarios"), i, s) {
-			if (i)
+			if (strchr(json_string_value(s), '#')) {
+				reps++;
+				continue;
+			}
+			if (reps)
+				fprintf(f, " \xc3\x97%zu", reps + 1);
+			reps = 0;
+			if (n++)
 				fputs(", ", f);
 			sc_link(f, json_string_value(s));
 		}
+		if (reps)
+			fprintf(f, " \xc3\x97%zu", reps + 1);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody>\n</table>\n", f);
@@ -307,9 +344,23 @@ static void scenario(FILE *f, const json_t *sc)
 	fprintf(f, " \xc2\xb7 SUT time %.1f s \xc2\xb7 wall %.2f s",
 		json_number_value(json_object_get(sc, "sut_time_s")),
 		json_number_value(json_object_get(sc, "wall_s")));
+	if (json_is_integer(json_object_get(sc, "seed")))
+		fprintf(f, " \xc2\xb7 seed %lld",
+			(long long)json_integer_value(json_object_get(sc, "seed")));
+	const json_t *sch = json_object_get(sc, "schedule");
+	if (json_is_true(json_object_get(sch, "alone"))) {
+		fputs(" \xc2\xb7 ran alone (", f);
+		esc(f, rpt_str(sch, "why"));
+		fputc(')', f);
+	}
+	if (json_is_true(json_object_get(sch, "lowered")))
+		fprintf(f, " at rate %g (load %.1f on %lld CPUs)",
+			json_number_value(json_object_get(sch, "rate")),
+			json_number_value(json_object_get(sch, "load")),
+			(long long)json_integer_value(json_object_get(sch, "cpus")));
 	if (*rpt_str(sc, "pcap")) {
 		fputs(" \xc2\xb7 <a href=\"", f);
-		rpt_xml_esc(f, rpt_str(sc, "pcap"), 1);
+		url(f, rpt_str(sc, "pcap"));
 		fputs("\">pcap</a>", f);
 	}
 	fputs("</p>\n", f);
@@ -339,8 +390,16 @@ static void scenario(FILE *f, const json_t *sc)
 	if (json_array_size(evs)) {
 		fprintf(f, "<details><summary>Event log (%zu events)</summary>\n"
 			   "<pre class=\"events\">", json_array_size(evs));
-		json_array_foreach(evs, i, x)
+		/* A scale scenario's log belongs in its file, not in the page. */
+		json_array_foreach(evs, i, x) {
+			if (i == HTML_MAX_EVENTS) {
+				fprintf(f, "\xe2\x80\xa6 %zu more in log/", json_array_size(evs) - i);
+				esc(f, id);
+				fputs(".log\n", f);
+				break;
+			}
 			event_line(f, x);
+		}
 		fputs("</pre></details>\n", f);
 	}
 	fputs("</section>\n", f);

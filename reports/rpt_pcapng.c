@@ -105,26 +105,81 @@ static void describe(const json_t *e, size_t k, char *out, size_t len)
 		snprintf(out, len, "%s %s -> %s", kind, rpt_str(e, "from"), rpt_str(e, "to"));
 }
 
+/* Which events carried each frame, so each frame's comments cost what it has, not a walk
+ * over every event (a zone_farm scenario has tens of thousands of both). */
+struct frame_ix {
+	size_t nframes;
+	size_t *head;            /* per frame: first entry + 1, 0: none */
+	size_t *next;            /* per entry: next entry of the same frame + 1 */
+	const json_t **ev;       /* per entry: the event */
+	size_t *k;               /* per entry: which of the event's frames it is */
+};
+
+static void frame_ix_free(struct frame_ix *x)
+{
+	free(x->head);
+	free(x->next);
+	free(x->ev);
+	free(x->k);
+}
+
+static int frame_ix_build(struct frame_ix *x, const json_t *sc)
+{
+	size_t i, k, n = 0;
+	json_t *e, *f;
+	memset(x, 0, sizeof(*x));
+	json_array_foreach(json_object_get(sc, "events"), i, e)
+		json_array_foreach(json_object_get(e, "frames"), k, f) {
+			json_int_t fr = json_integer_value(f);
+			if (fr > 0 && (size_t)fr > x->nframes)
+				x->nframes = (size_t)fr;
+			n++;
+		}
+	x->head = calloc(x->nframes + 1, sizeof(*x->head));
+	x->next = calloc(n + 1, sizeof(*x->next));
+	x->ev = calloc(n + 1, sizeof(*x->ev));
+	x->k = calloc(n + 1, sizeof(*x->k));
+	size_t *tail = calloc(x->nframes + 1, sizeof(*tail));
+	if (!x->head || !x->next || !x->ev || !x->k || !tail) {
+		free(tail);
+		frame_ix_free(x);
+		return -ENOMEM;
+	}
+	n = 0;
+	json_array_foreach(json_object_get(sc, "events"), i, e)
+		json_array_foreach(json_object_get(e, "frames"), k, f) {
+			json_int_t fr = json_integer_value(f);
+			if (fr < 1)
+				continue;
+			x->ev[n] = e;
+			x->k[n] = k;
+			/* appended, so a frame's events keep the log's order */
+			if (tail[fr])
+				x->next[tail[fr] - 1] = n + 1;
+			else
+				x->head[fr] = n + 1;
+			tail[fr] = ++n;
+		}
+	free(tail);
+	return 0;
+}
+
 /* The comments of frame fr: the steps that carried it, then the checks citing it. */
-static int comments(struct buf *b, const json_t *sc, json_int_t fr)
+static int comments(struct buf *b, const json_t *sc, const struct frame_ix *ix, json_int_t fr)
 {
 	char line[1536];
 	size_t i, k;
 	json_t *e, *x;
 	int rc = 0;
-	json_array_foreach(json_object_get(sc, "events"), i, e) {
-		json_array_foreach(json_object_get(e, "frames"), k, x) {
-			if (json_integer_value(x) != fr)
-				continue;
-			char what[1024];
-			describe(e, k, what, sizeof(what));
-			snprintf(line, sizeof(line), "%s step %lld (SUT t=%.4f s): %s",
-				 rpt_str(sc, "id"),
-				 (long long)json_integer_value(json_object_get(e, "i")),
-				 json_number_value(json_object_get(e, "t")), what);
-			if (!rc)
-				rc = comment(b, line);
-		}
+	for (size_t n = (size_t)fr <= ix->nframes ? ix->head[fr] : 0; n; n = ix->next[n - 1]) {
+		const json_t *ev = ix->ev[n - 1];
+		char what[1024];
+		describe(ev, ix->k[n - 1], what, sizeof(what));
+		snprintf(line, sizeof(line), "%s step %lld (SUT t=%.4f s): %s", rpt_str(sc, "id"),
+			 (long long)json_integer_value(json_object_get(ev, "i")),
+			 json_number_value(json_object_get(ev, "t")), what);
+		if (!rc)
+			rc = comment(b, line);
 	}
 	json_array_foreach(json_object_get(sc, "checks"), i, e) {
 		if (!rpt_has_int(json_object_get(e, "packets"), fr))
@@ -228,6 +283,12 @@ int rpt_pcapng_write(const json_t *sc, const char *pcap_path, const char *out_pa
 		snprintf(err, errlen, "%s: %s", out_path, strerror(-rc));
 		goto out;
 	}
+	struct frame_ix ix;
+	rc = frame_ix_build(&ix, sc);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", out_path, strerror(-rc));
+		goto out;
+	}
 	rc = header(out, rd32(gh + 20, swap), rd32(gh + 16, swap), nsec);
 	if (!rc)
 		rc = secrets(out, pcap_path);
@@ -247,11 +308,12 @@ int rpt_pcapng_write(const json_t *sc, const char *pcap_path, const char *out_pa
 		b.n = 0;
 		if (put32(&b, 0) || put32(&b, (uint32_t)(ts >> 32)) || put32(&b, (uint32_t)ts) ||
 		    put32(&b, caplen) || put32(&b, rd32(ph + 12, swap)) || put(&b, data, caplen) ||
-		    pad4(&b) || comments(&b, sc, fr) || opt(&b, 0, NULL, 0))
+		    pad4(&b) || comments(&b, sc, &ix, fr) || opt(&b, 0, NULL, 0))
 			rc = -ENOMEM;
 		if (!rc)
 			rc = block(out, 6, &b);
 	}
+	frame_ix_free(&ix);
 	if (rc && !*err)
 		snprintf(err, errlen, "%s: %s", out_path, strerror(-rc));
 out:

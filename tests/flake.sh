@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Flake gate: runs the whole corpus RUNS times against ref and fails if any scenario's
 # verdict, or any of its checks' verdicts, differs between runs. Prints the flake rate per
-# scenario. Usage: tests/flake.sh [RUNS] [siploc run options...]
+# scenario. Each run uses siploc's default -j (the online CPUs), as users run it; timing
+# and statistical scenarios run alone inside it. Usage: tests/flake.sh [RUNS] [siploc run
+# options...]
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}

@@ -21,6 +21,8 @@
 #define RETRANS_MS 1000
 #define MAX_TRIES  3
 #define MAX_HOPS   8
+/* Cache buckets: a proxy resolving thousands of domains must not scan them all per query. */
+#define CACHE_BUCKETS 4096
 
 struct ref_dns_lookup {
 	TAILQ_ENTRY(ref_dns_lookup) link;
@@ -63,7 +65,7 @@ struct ref_dns {
 	struct sockaddr_storage srv, local; /* for the TCP retry after a truncated answer */
 	socklen_t srvlen, locallen;         /* locallen 0: no local address to bind */
 	LIST_HEAD(, ref_dns_query) queries;
-	LIST_HEAD(, cache_entry) cache;
+	LIST_HEAD(, cache_entry) cache[CACHE_BUCKETS];
 	struct lookup_list ready;   /* answered lookups whose callbacks are due */
 	struct ref_timer deliver;   /* 0 ms timer draining ready */
 };
@@ -126,12 +128,23 @@ static void cache_drop(struct cache_entry *e)
 	free(e);
 }
 
+static unsigned cache_bucket(const char *name, uint16_t type)
+{
+	uint32_t h = 2166136261u ^ type;
+
+	for (; *name; name++) {
+		unsigned char c = (unsigned char)*name;
+		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32 : c)) * 16777619u;
+	}
+	return h % CACHE_BUCKETS;
+}
+
 static struct cache_entry *cache_find(struct ref_dns *d, const char *name, uint16_t type)
 {
 	uint64_t now = ref_now_ms();
 	struct cache_entry *e, *next;
 
-	for (e = LIST_FIRST(&d->cache); e; e = next) {
+	for (e = LIST_FIRST(&d->cache[cache_bucket(name, type)]); e; e = next) {
 		next = LIST_NEXT(e, link);
 		if (e->expires_ms <= now) {
 			cache_drop(e);
@@ -163,7 +176,7 @@ static void cache_put(struct ref_dns *d, const char *name, uint16_t type,
 						   ref_now_ms() + (uint64_t)a->ttl * 1000u;
 	e->ans = a;
 	ref_dns_answer_ref(a);
-	LIST_INSERT_HEAD(&d->cache, e, link);
+	LIST_INSERT_HEAD(&d->cache[cache_bucket(name, type)], e, link);
 }
 
 static void log_answer(struct ref_dns *d, const char *name, uint16_t type,
@@ -463,7 +476,8 @@ int ref_dns_new(struct ref_dns **out, struct ref_loop *loop, struct ref_rng *rng
 	d->fd = -1;
 	d->io.fd = -1;
 	LIST_INIT(&d->queries);
-	LIST_INIT(&d->cache);
+	for (unsigned b = 0; b < CACHE_BUCKETS; b++)
+		LIST_INIT(&d->cache[b]);
 	TAILQ_INIT(&d->ready);
 	ref_timer_init(&d->deliver, deliver_ready, d);
 	rc = ref_addr_make(server ? server : "", port, &srv, &srvlen);
@@ -518,8 +532,9 @@ void ref_dns_free(struct ref_dns *d)
 	}
 	while ((lk = TAILQ_FIRST(&d->ready)))
 		ref_dns_lookup_cancel(lk);
-	while ((e = LIST_FIRST(&d->cache)))
-		cache_drop(e);
+	for (unsigned b = 0; b < CACHE_BUCKETS; b++)
+		while ((e = LIST_FIRST(&d->cache[b])))
+			cache_drop(e);
 	ref_timer_stop(d->loop, &d->deliver);
 	if (d->io.fd >= 0)
 		ref_loop_del(d->loop, &d->io);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SIGINT/SIGTERM to `siploc run`: the running worker and its SUT are stopped (no siploc-sut
 # left behind, nothing of it left in /dev/shm), results.json lists the scenarios finished
-# before the signal, and the exit status says interrupted (130 / 143).
+# before the signal, and the exit status says interrupted (130 / 143). Once one worker at
+# a time (-j1), once with two workers hanging side by side while others finished (-j2).
 set -u
 . "$(dirname "$0")/lib.sh"
 BUILD=${BUILD:-build}
@@ -32,11 +33,13 @@ cp "$SC/fo-503-next-srv-target.lua" "$E2E_TMP/scn/d-never.lua"
 sed -i 's/id = "fo-503-next-srv-target"/id = "never-run"/' "$E2E_TMP/scn/d-never.lua"
 
 no_runner() { ! pgrep -f "$E2E_TMP/adapters/test-hang.so" >/dev/null; }
+# Workers are forks of siploc: they carry its command line, --out DIR and the scenarios.
+no_worker() { ! pgrep -f -- "--out $1 [/]" >/dev/null; }
 
 # interrupt SIG STATUS: run, wait until the third scenario's SUT hangs, send SIG.
 interrupt() {
   local sig=$1 want=$2 out=$E2E_TMP/$1 pid st i
-  "$SIPLOC" run -q --sut "$E2E_TMP/adapters/test-hang.so" --timeout 120 --out "$out" \
+  "$SIPLOC" run -q -j1 --sut "$E2E_TMP/adapters/test-hang.so" --timeout 120 --out "$out" \
     "$E2E_TMP/scn" >"$out.stdout" 2>"$out.stderr" &
   pid=$!
   # Polls for the hang (not a timing assertion: the bound only stops a broken test).
@@ -64,5 +67,45 @@ interrupt() {
 }
 interrupt INT 130
 interrupt TERM 143
+
+# -j2: a-hang and d-hang2 hang in two workers at once; b and c finished between them, out
+# of order with the hung a. The signal must stop both workers and both SUTs, and keep b
+# and c, in the run's order.
+mkdir -p "$E2E_TMP/par"
+sed 's/id = "hang"/id = "hang-a"/' "$E2E_TMP/scn/c-hang.lua" >"$E2E_TMP/par/a-hang.lua"
+cp "$E2E_TMP/scn/a-first.lua" "$E2E_TMP/par/b-first.lua"
+cp "$E2E_TMP/scn/b-second.lua" "$E2E_TMP/par/c-second.lua"
+sed 's/id = "hang"/id = "hang-d"/' "$E2E_TMP/scn/c-hang.lua" >"$E2E_TMP/par/d-hang.lua"
+interrupt_parallel() {
+  local sig=$1 want=$2 out=$E2E_TMP/par-$1 pid st i
+  "$SIPLOC" run -q -j2 --sut "$E2E_TMP/adapters/test-hang.so" --timeout 120 --out "$out" \
+    "$E2E_TMP/par" >"$out.stdout" 2>"$out.stderr" &
+  pid=$!
+  for i in $(seq 1 600); do
+    grep -qs 'hanging in request' "$out/work/hang-a/sut.stderr" &&
+      grep -qs 'hanging in request' "$out/work/hang-d/sut.stderr" && break
+    sleep 0.1
+  done
+  check "-j2 $sig: both hanging SUTs are up" \
+    test "$(pgrep -fc "$E2E_TMP/adapters/test-hang.so")" -ge 2
+  kill "-$sig" "$pid"
+  wait "$pid"
+  st=$?
+  if [ "$st" -eq "$want" ]; then ok "-j2 $sig: exit status $st"; else bad "-j2 $sig: exit status $st, wanted $want"; fi
+  check "-j2 $sig: no siploc-sut of this run left" no_runner
+  check "-j2 $sig: results.json keeps the two finished, in the run's order" \
+    jq -e '[.scenarios[].id] == ["fo-503-next-srv-target", "second"]' "$out/results.json"
+  check "-j2 $sig: both passed" jq -e '[.scenarios[].verdict] | all(. == "pass")' "$out/results.json"
+  local w spid
+  for w in hang-a hang-d; do
+    spid=$(grep -o 'faketime_siploctest_[0-9]*' "$out/work/$w/sut.stderr" | head -1)
+    spid=${spid##*_}
+    check "-j2 $sig: nothing of $w's killed SUT ($spid) left in /dev/shm" \
+      sh -c "[ -n '$spid' ] && ! ls /dev/shm | grep -qE 'faketime_.*_$spid\$'"
+  done
+  check "-j2 $sig: no worker of this run left" no_worker "$out"
+}
+interrupt_parallel INT 130
+interrupt_parallel TERM 143
 
 finish

@@ -311,6 +311,66 @@ static void test_nxdomain_nodata(void **state)
 	ldns_pkt_free(p);
 }
 
+/* A zone of 30 000 records (what zone_farm builds): lookups are indexed, and must answer
+ * exactly what a scan would: zone order, case-insensitive names, repeats dropped, empty
+ * non-terminals NODATA, the rest NXDOMAIN; a replacing merge forgets the old names. */
+static void test_large_zone_index(void **state)
+{
+	(void)state;
+	struct fdns_zone *z = NULL, *r = NULL;
+	char err[256] = "";
+	size_t cap = 4 << 20, n = 0;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	for (int i = 1; i <= 10000; i++)
+		n += (size_t)snprintf(text + n, cap - n,
+				      "_sip._udp.d%d.big.test. 60 IN SRV 10 0 5060 t1.d%d.big.test.\n"
+				      "t1.d%d.big.test. 60 IN A 127.1.%d.%d\n"
+				      "T1.D%d.big.test. 60 IN A 127.2.%d.%d\n",
+				      i, i, i, i / 256, i % 256, i, i / 256, i % 256);
+	/* a repeat, spelled in other case */
+	n += (size_t)snprintf(text + n, cap - n, "t1.D9999.BIG.test. 60 IN A 127.1.39.15\n");
+	assert_int_equal(fdns_zone_new(&z), 0);
+	int rc = fdns_zone_load_text(z, text, NULL, 60, "big", 1, err, sizeof(err));
+	if (rc)
+		fail_msg("load: %s", err);
+	assert_int_equal(fdns_zone_count(z), 30000);
+	ldns_pkt *p = ask(z, "T1.d9999.big.TEST.", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_pkt_ancount(p), 2);
+	assert_rr(p, LDNS_SECTION_ANSWER, 0, "T1.d9999.big.TEST.\t60\tIN\tA\t127.1.39.15");
+	assert_rr(p, LDNS_SECTION_ANSWER, 1, "T1.d9999.big.TEST.\t60\tIN\tA\t127.2.39.15");
+	ldns_pkt_free(p);
+	p = ask(z, "_sip._udp.d1.big.test.", LDNS_RR_TYPE_SRV);
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	ldns_pkt_free(p);
+	/* d5.big.test and _udp.d5... own nothing but are above names that do */
+	p = ask(z, "d5.big.test.", LDNS_RR_TYPE_NAPTR);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	assert_int_equal(ldns_pkt_ancount(p), 0);
+	ldns_pkt_free(p);
+	p = ask(z, "_udp.D5.big.test.", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	ldns_pkt_free(p);
+	p = ask(z, "d10001.big.test.", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NXDOMAIN);
+	ldns_pkt_free(p);
+	/* replaced: the old names are gone, the new one answers */
+	assert_int_equal(fdns_zone_new(&r), 0);
+	assert_int_equal(fdns_zone_load_text(r, "new.big.test. 60 IN A 127.3.0.1\n", NULL, 60,
+					     "r", 1, err, sizeof(err)), 0);
+	assert_int_equal(fdns_zone_merge(z, r, 1), 0);
+	assert_int_equal(fdns_zone_count(z), 1);
+	p = ask(z, "t1.d9999.big.test.", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NXDOMAIN);
+	ldns_pkt_free(p);
+	p = ask(z, "new.big.test.", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	ldns_pkt_free(p);
+	fdns_zone_free(r);
+	fdns_zone_free(z);
+	free(text);
+}
+
 static void test_synthesized_soa(void **state)
 {
 	(void)state;
@@ -854,6 +914,7 @@ int main(void)
 		cmocka_unit_test(test_case_echo),
 		cmocka_unit_test(test_nxdomain_nodata),
 		cmocka_unit_test(test_synthesized_soa),
+		cmocka_unit_test(test_large_zone_index),
 		cmocka_unit_test(test_cname),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_formerr_notimp),

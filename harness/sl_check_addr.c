@@ -11,6 +11,7 @@
 #include "sl_check.h"
 #include "sl_dnsview.h"
 #include "sl_evlog.h"
+#include "sl_strmap.h"
 #include "sl_targets.h"
 
 /* RFC 3261 18.1.1: a request over 1300 bytes may leave UDP for TCP. */
@@ -61,80 +62,233 @@ static int same_str(const char *a, const char *b)
 	return !strcmp(a ? a : "", b ? b : "");
 }
 
+/* What became of each (branch, server) the SUT sent to: answered, 503, refused by the
+ * kernel. One pass over the log, so judging every attempt stays linear in the events. */
+#define OUT_ANSWERED 1
+#define OUT_FAILED   2
+
+struct outcomes {
+	struct sl_strmap *m;   /* branch + server -> slot in v */
+	unsigned char *v;
+	size_t n;
+};
+
+static int outcome_mark(struct outcomes *oc, const char *branch, const char *server,
+			unsigned char bit)
+{
+	char key[600];
+	int slot = (int)oc->n;
+	int added = sl_strmap_add(oc->m, sl_strmap_key2(key, sizeof(key), branch ? branch : "",
+							 server ? server : ""), slot);
+	if (added < 0)
+		return added;
+	if (!added)
+		sl_strmap_get(oc->m, key, &slot);
+	else
+		oc->v[oc->n++] = 0;
+	oc->v[slot] |= bit;
+	return 0;
+}
+
+static int outcomes_build(struct outcomes *oc, const struct sl_evlog *l)
+{
+	size_t nev = sl_evlog_count(l);
+	memset(oc, 0, sizeof(*oc));
+	if (sl_strmap_new(&oc->m, nev / 4) < 0 || !(oc->v = calloc(nev + 1, 1)))
+		return -ENOMEM;
+	for (size_t i = 0; i < nev; i++) {
+		const struct sl_event *e = sl_evlog_get(l, i);
+		int rc = 0;
+		if (e->kind == SL_EV_REJECT && e->answers && e->answers->kind == SL_EV_SIP_RX)
+			rc = outcome_mark(oc, e->answers->branch, e->answers->server, OUT_FAILED);
+		else if (e->kind == SL_EV_SIP_TX && e->status)
+			rc = outcome_mark(oc, e->branch, e->server,
+					  e->status == 503 ? OUT_FAILED : OUT_ANSWERED);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void outcomes_free(struct outcomes *oc)
+{
+	sl_strmap_free(oc->m);
+	free(oc->v);
+}
+
 /* 503, no answer at all, or a refusal the kernel sent back. */
-static int attempt_failed(const struct sl_evlog *l, const struct attempt *a)
+static int attempt_failed(const struct outcomes *oc, const struct attempt *a)
 {
 	if (a->e->kind == SL_EV_STRAY || a->e->conn_failed)
 		return 1;
-	int answered = 0;
-	for (size_t i = a->e->idx + 1; i < sl_evlog_count(l); i++) {
-		const struct sl_event *e = sl_evlog_get(l, i);
-		if (e->kind == SL_EV_REJECT && e->answers && e->answers->kind == SL_EV_SIP_RX &&
-		    same_str(e->answers->branch, a->e->branch) &&
-		    same_str(e->answers->server, a->e->server))
-			return 1;
-		if (e->kind == SL_EV_SIP_TX && e->status && same_str(e->branch, a->e->branch) &&
-		    same_str(e->server, a->e->server)) {
-			if (e->status == 503)
-				return 1;
-			answered = 1;
-		}
-	}
-	return !answered;
+	char key[600];
+	int slot;
+	if (!sl_strmap_get(oc->m, sl_strmap_key2(key, sizeof(key), a->e->branch ? a->e->branch : "",
+						 a->e->server ? a->e->server : ""), &slot))
+		return 1;
+	return (oc->v[slot] & OUT_FAILED) || !(oc->v[slot] & OUT_ANSWERED);
 }
 
 static size_t ap_len(const char *d);
 static const char *tp_of(const char *d);
 
-/* The attempts of every send{}, in order. */
+static int grow_ptrs(const struct sl_event ***arr, size_t *cap, size_t n)
+{
+	if (n < *cap)
+		return 0;
+	size_t c = *cap ? *cap * 2 : 16;
+	const struct sl_event **p = realloc(*arr, c * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+/* By the send{} an attempt belongs to, then by its packet: the order within a send. */
+static int by_send(const void *a, const void *b)
+{
+	const struct attempt *x = a, *y = b;
+	if (x->req->idx != y->req->idx)
+		return x->req->idx < y->req->idx ? -1 : 1;
+	return x->e->idx < y->e->idx ? -1 : x->e->idx > y->e->idx;
+}
+
+/* The send{}s not answered yet, and which of them each Call-ID belongs to: with
+ * send_many{} many are open at once, and a request is theirs by its Call-ID once one of
+ * its requests was matched by its Request-URI. A Call-ID is tied to its send{} until
+ * that send's outcome: a stack may use it again for the next one (REGISTER). */
+struct owners {
+	const struct sl_event **open;
+	size_t nopen, capopen;
+	const struct sl_event *latest;      /* the last send{}: owner when nothing else says */
+	struct sl_strmap *by_call;          /* Call-ID -> slot in bound */
+	const struct sl_event **bound;      /* per slot: the send{} it is tied to */
+	size_t nbound, capbound;
+};
+
+static int is_open(const struct owners *w, const struct sl_event *req)
+{
+	for (size_t i = w->nopen; i-- > 0;)
+		if (w->open[i] == req)
+			return 1;
+	return 0;
+}
+
+static const struct sl_event *owner_of(struct owners *w, const struct sl_event *e)
+{
+	int slot = -1;
+	if (e->call_id && sl_strmap_get(w->by_call, e->call_id, &slot) &&
+	    is_open(w, w->bound[slot]))
+		return w->bound[slot];
+	const struct sl_event *req = NULL;
+	for (size_t i = 0; i < w->nopen && !req && e->uri; i++)
+		if (!strcmp(w->open[i]->uri, e->uri))
+			req = w->open[i];
+	if (!req)
+		req = w->nopen ? w->open[w->nopen - 1] : w->latest;
+	if (!req || !e->call_id)
+		return req;
+	if (slot < 0) {
+		if (grow_ptrs(&w->bound, &w->capbound, w->nbound) < 0 ||
+		    sl_strmap_add(w->by_call, e->call_id, (int)w->nbound) < 0)
+			return NULL;
+		slot = (int)w->nbound++;
+	}
+	w->bound[slot] = req;
+	return req;
+}
+
+/* Keeps the open list as the log says: a send{} opens, its outcome closes it. */
+static int owners_step(struct owners *w, const struct sl_event *e)
+{
+	if (e->kind == SL_EV_SUT_REQ && e->method && e->uri) {
+		if (grow_ptrs(&w->open, &w->capopen, w->nopen) < 0)
+			return -ENOMEM;
+		w->open[w->nopen++] = e;
+		w->latest = e;
+	} else if (e->kind == SL_EV_SUT_DONE) {
+		for (size_t i = 0; i < w->nopen; i++)
+			if (w->open[i]->req_id == e->req_id) {
+				memmove(&w->open[i], &w->open[i + 1],
+					(w->nopen - i - 1) * sizeof(*w->open));
+				w->nopen--;
+				break;
+			}
+	}
+	return 0;
+}
+
+/* The attempts of every send{}, grouped by send{} in the order the sends were made. */
 static int attempts(const struct sl_evlog *l, struct attempt **out, size_t *nout)
 {
 	size_t n = 0, cap = 0;
 	struct attempt *v = NULL;
-	const struct sl_event *req = NULL;
-	for (size_t i = 0; i < sl_evlog_count(l); i++) {
+	struct owners w = { 0 };
+	struct outcomes oc = { 0 };
+	int rc = sl_strmap_new(&w.by_call, 64);
+	for (size_t i = 0; !rc && i < sl_evlog_count(l); i++) {
 		const struct sl_event *e = sl_evlog_get(l, i);
 		int syn;
-		if (e->kind == SL_EV_SUT_REQ) {
-			req = e->method && e->uri ? e : NULL;
+		if (e->kind == SL_EV_SUT_REQ || e->kind == SL_EV_SUT_DONE) {
+			rc = owners_step(&w, e);
 			continue;
 		}
+		const struct sl_event *req = w.latest ? owner_of(&w, e) : NULL;
 		if (!req || !is_attempt(e, req, &syn))
 			continue;
 		char dest[96];
 		snprintf(dest, sizeof(dest), "%s/%s", e->server, e->transport);
 		int again = 0;
-		for (size_t k = n; k-- > 0 && v[k].req == req && !again;)
-			again = !strcmp(v[k].dest, dest) && v[k].syn == syn &&
+		for (size_t k = n; k-- > 0 && !again;)
+			again = v[k].req == req && !strcmp(v[k].dest, dest) && v[k].syn == syn &&
 				(syn ? same_str(v[k].e->client, e->client) :
 				       same_str(v[k].e->branch, e->branch));
 		if (again)
 			continue; /* a retransmission of that attempt */
 		/* RFC 3261 18.1.1: a large request whose TCP connection was refused goes out
 		 * over UDP to the same target: that is the element itself, not a second try. */
-		if (n && v[n - 1].req == req && v[n - 1].syn && !syn && req->body_len > 0 &&
-		    !strcmp(e->transport, "udp") && !strcmp(tp_of(v[n - 1].dest), "tcp") &&
-		    ap_len(v[n - 1].dest) == ap_len(dest) &&
-		    !strncmp(v[n - 1].dest, dest, ap_len(dest))) {
-			v[n - 1] = (struct attempt){ .e = e, .req = req, .syn = 0 };
-			snprintf(v[n - 1].dest, sizeof(v[n - 1].dest), "%s", dest);
+		size_t last = n;
+		for (size_t k = n; k-- > 0 && last == n;)
+			if (v[k].req == req)
+				last = k;
+		if (last < n && v[last].syn && !syn && req->body_len > 0 &&
+		    !strcmp(e->transport, "udp") && !strcmp(tp_of(v[last].dest), "tcp") &&
+		    ap_len(v[last].dest) == ap_len(dest) &&
+		    !strncmp(v[last].dest, dest, ap_len(dest))) {
+			v[last] = (struct attempt){ .e = e, .req = req, .syn = 0 };
+			snprintf(v[last].dest, sizeof(v[last].dest), "%s", dest);
 			continue;
 		}
 		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct attempt *nv = realloc(v, cap * sizeof(*nv));
+			size_t c = cap ? cap * 2 : 16;
+			struct attempt *nv = realloc(v, c * sizeof(*nv));
 			if (!nv) {
-				free(v);
-				return -ENOMEM;
+				rc = -ENOMEM;
+				break;
 			}
 			v = nv;
+			cap = c;
 		}
 		v[n] = (struct attempt){ .e = e, .req = req, .syn = syn };
 		snprintf(v[n].dest, sizeof(v[n].dest), "%s", dest);
 		n++;
 	}
-	for (size_t i = 0; i < n; i++)
-		v[i].failed = attempt_failed(l, &v[i]);
+	if (!rc)
+		rc = outcomes_build(&oc, l);
+	for (size_t i = 0; !rc && i < n; i++)
+		v[i].failed = attempt_failed(&oc, &v[i]);
+	/* Grouped by send{} (stable: each send's attempts keep their order). */
+	if (!rc)
+		qsort(v, n, sizeof(*v), by_send);
+	outcomes_free(&oc);
+	sl_strmap_free(w.by_call);
+	free(w.bound);
+	free(w.open);
+	if (rc < 0) {
+		free(v);
+		return rc;
+	}
 	*out = v;
 	*nout = n;
 	return 0;
@@ -178,11 +332,11 @@ static int find_leaf(const struct sl_targets *t, const struct attempt *a)
 	return -1;
 }
 
-static int build(const struct sl_evlog *l, const char *uri, size_t upto, int latest,
+static int build(const struct sl_dnsidx *x, const char *uri, size_t upto, int latest,
 		 unsigned mask, struct sl_targets **tp, char *err, size_t errlen)
 {
 	struct sl_dnsview *v = NULL;
-	int rc = sl_dnsview_new(&v, l, upto, latest);
+	int rc = sl_dnsview_at(&v, x, upto, latest);
 	if (rc < 0) {
 		snprintf(err, errlen, "out of memory");
 		return rc;
@@ -228,7 +382,7 @@ static void node_evidence(struct sl_check_out *o, const struct sl_targets *t, in
 /* Why a destination outside the tree breaks RFC 3263: the rule whose relaxing lets it
  * in (maddr, transport=, the URI's port, NAPTR flags or services), else the rule the
  * URI's form set. */
-static unsigned why_not(const struct sl_evlog *l, const struct attempt *a, unsigned mask,
+static unsigned why_not(const struct sl_dnsidx *dx, const struct attempt *a, unsigned mask,
 			const struct sl_targets *t)
 {
 	const struct sl_uri *u = &t->uri;
@@ -241,7 +395,7 @@ static unsigned why_not(const struct sl_evlog *l, const struct attempt *a, unsig
 		{ SL_RELAX_SERVICE, SL_R_TP_UNSUPPORTED },
 	};
 	struct sl_dnsview *v = NULL;
-	if (sl_dnsview_new(&v, l, a->e->idx, 0) == 0) {
+	if (sl_dnsview_at(&v, dx, a->e->idx, 0) == 0) {
 		for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 			struct sl_targets *x = NULL;
 			char err[128];
@@ -293,8 +447,10 @@ void sl_check_addresses(const struct sl_evlog *l, unsigned mask, struct sl_check
 	memset(o, 0, sizeof(*o));
 	o->pass = 1;
 	struct attempt *at = NULL;
+	struct sl_dnsidx *dx = NULL;
 	size_t n = 0, bad = 0, unjudged = 0;
-	if (attempts(l, &at, &n) < 0) {
+	if (sl_dnsidx_new(&dx, l) < 0 || attempts(l, &at, &n) < 0) {
+		sl_dnsidx_free(dx);
 		o->pass = 0;
 		sl_check_say(o, "out of memory");
 		return;
@@ -303,7 +459,7 @@ void sl_check_addresses(const struct sl_evlog *l, unsigned mask, struct sl_check
 		const struct attempt *a = &at[i];
 		struct sl_targets *t = NULL;
 		char err[256];
-		if (build(l, a->req->uri, a->e->idx, 0, mask, &t, err, sizeof(err)) < 0) {
+		if (build(dx, a->req->uri, a->e->idx, 0, mask, &t, err, sizeof(err)) < 0) {
 			if (!unjudged++)
 				sl_check_say(o, "not judged: %s. ", err);
 			continue;
@@ -314,7 +470,7 @@ void sl_check_addresses(const struct sl_evlog *l, unsigned mask, struct sl_check
 			if (o->pass && o->nev < 8)
 				sl_check_add_ev(o, a->e->idx);
 		} else {
-			unsigned why = why_not(l, a, mask, t);
+			unsigned why = why_not(dx, a, mask, t);
 			if (o->pass)
 				o->nev = 0; /* from here on the proof is the failures */
 			o->pass = 0;
@@ -332,17 +488,29 @@ void sl_check_addresses(const struct sl_evlog *l, unsigned mask, struct sl_check
 		}
 		sl_targets_free(t);
 	}
-	/* A "." SRV answer is the case SRV-DOT speaks of, whether or not anything was sent. */
-	for (size_t i = 0; i < sl_evlog_count(l); i++) {
+	/* A "." SRV answer is the case SRV-DOT speaks of, whether or not anything was sent:
+	 * the answers a send{} had by its outcome (sends may overlap: send_many{}). */
+	size_t nev = sl_evlog_count(l);
+	struct sl_strmap *done = NULL;
+	char key[32];
+	if (sl_strmap_new(&done, 64) < 0)
+		nev = 0;
+	for (size_t i = 0; i < nev; i++) {
+		const struct sl_event *e = sl_evlog_get(l, i);
+		snprintf(key, sizeof(key), "%u", e->req_id);
+		if (e->kind == SL_EV_SUT_DONE && sl_strmap_add(done, key, (int)i) < 0)
+			nev = 0;
+	}
+	for (size_t i = 0; i < nev; i++) {
 		const struct sl_event *e = sl_evlog_get(l, i);
 		if (e->kind != SL_EV_SUT_REQ || !e->uri)
 			continue;
-		size_t end = i + 1;
-		while (end < sl_evlog_count(l) && sl_evlog_get(l, end)->kind != SL_EV_SUT_REQ)
-			end++;
+		int end = (int)nev;
+		snprintf(key, sizeof(key), "%u", e->req_id);
+		sl_strmap_get(done, key, &end);
 		struct sl_targets *t = NULL;
 		char err[256];
-		if (build(l, e->uri, end, 1, mask, &t, err, sizeof(err)) < 0)
+		if (build(dx, e->uri, (size_t)end, 1, mask, &t, err, sizeof(err)) < 0)
 			continue;
 		for (size_t k = 0; k < t->count; k++)
 			if (t->n[k].kind == SL_TN_SRV && t->n[k].dot) {
@@ -359,6 +527,8 @@ void sl_check_addresses(const struct sl_evlog *l, unsigned mask, struct sl_check
 		    "DNS answers given to the SUT make possible (RFC 3263 4.1, 4.2)%s", n - unjudged,
 		    unjudged ? "; " : "");
 	free(at);
+	sl_strmap_free(done);
+	sl_dnsidx_free(dx);
 }
 
 /* ---- order (RFC 2782) ---- */
@@ -667,15 +837,69 @@ static unsigned order_seen(const struct order *r)
 	return seen;
 }
 
+/* The failed attempts by address ("127.0.0.2:5060", any transport): a leaf may only
+ * match an attempt of its own address, so each looks at its bucket alone. */
+struct failed_ix {
+	struct sl_strmap *head;  /* address -> first failed attempt */
+	int *next;               /* per attempt: the next failed one of its address, -1 */
+};
+
+static int failed_ix_build(struct failed_ix *f, const struct attempt *at, size_t n)
+{
+	int *tail = calloc(n + 1, sizeof(int));
+	f->next = calloc(n + 1, sizeof(int));
+	int rc = !tail || !f->next || sl_strmap_new(&f->head, 64) < 0 ? -ENOMEM : 0;
+	for (size_t i = 0; !rc && i < n; i++) {
+		f->next[i] = -1;
+		if (!at[i].failed)
+			continue;
+		char ap[96];
+		snprintf(ap, sizeof(ap), "%.*s", (int)ap_len(at[i].dest), at[i].dest);
+		int h = (int)i, added = sl_strmap_add(f->head, ap, h);
+		if (added < 0)
+			rc = added;
+		else if (added)
+			tail[i] = (int)i;
+		else if (sl_strmap_get(f->head, ap, &h)) {
+			f->next[tail[h]] = (int)i;
+			tail[h] = (int)i;
+		}
+	}
+	free(tail);
+	return rc;
+}
+
+static void failed_ix_free(struct failed_ix *f)
+{
+	sl_strmap_free(f->head);
+	free(f->next);
+}
+
+/* Did an attempt of an earlier send{} than first fail at leaf x? */
+static int failed_before(const struct failed_ix *f, const struct attempt *at, size_t first,
+			 const struct sl_tnode *x)
+{
+	char ap[96];
+	int k;
+	snprintf(ap, sizeof(ap), "%.*s", (int)ap_len(x->dest), x->dest);
+	if (!sl_strmap_get(f->head, ap, &k))
+		return 0;
+	for (; k >= 0 && (size_t)k < first; k = f->next[k])
+		if (leaf_matches(x, &at[k]))
+			return 1;
+	return 0;
+}
+
 /* Judges one send{}: returns 1 pass, 0 fail, -1 not judged. */
-static int judge_order(const struct sl_evlog *l, const struct attempt *at, size_t first,
-		       size_t count, unsigned mask, struct sl_check_out *o)
+static int judge_order(const struct sl_dnsidx *dx, const struct failed_ix *fx,
+		       const struct attempt *at, size_t first, size_t count, unsigned mask,
+		       struct sl_check_out *o)
 {
 	const struct attempt *a0 = &at[first];
 	size_t upto = at[first + count - 1].e->idx + 1;
 	struct sl_targets *t = NULL;
 	char err[256];
-	if (build(l, a0->req->uri, upto, 1, mask, &t, err, sizeof(err)) < 0)
+	if (build(dx, a0->req->uri, upto, 1, mask, &t, err, sizeof(err)) < 0)
 		return -1;
 	struct order r = { .t = t };
 	int res = -1;
@@ -723,8 +947,7 @@ static int judge_order(const struct sl_evlog *l, const struct attempt *at, size_
 	}
 	for (size_t lf = 0; lf < r.nleaf; lf++) {
 		const struct sl_tnode *x = &t->n[r.node_of[lf]];
-		for (size_t k = 0; k < first && !r.skip[lf]; k++)
-			r.skip[lf] = at[k].failed && leaf_matches(x, &at[k]);
+		r.skip[lf] = failed_before(fx, at, first, x);
 		for (size_t m = 0; m < r.nleaf && !r.skip[lf]; m++)
 			r.skip[lf] = m != lf && !strcmp(t->n[r.node_of[m]].dest, x->dest);
 	}
@@ -770,18 +993,21 @@ void sl_check_order(const struct sl_evlog *l, unsigned mask, struct sl_check_out
 	memset(o, 0, sizeof(*o));
 	o->pass = 1;
 	struct attempt *at = NULL;
+	struct sl_dnsidx *dx = NULL;
+	struct failed_ix fx = { 0 };
 	size_t n = 0;
-	if (attempts(l, &at, &n) < 0) {
+	if (sl_dnsidx_new(&dx, l) < 0 || attempts(l, &at, &n) < 0 ||
+	    failed_ix_build(&fx, at, n) < 0) {
 		o->pass = 0;
 		sl_check_say(o, "out of memory");
-		return;
+		goto out;
 	}
 	size_t judged = 0, multi = 0;
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 		while (j < n && at[j].req == at[i].req)
 			j++;
-		int r = judge_order(l, at, i, j - i, mask, o);
+		int r = judge_order(dx, &fx, at, i, j - i, mask, o);
 		if (r == 0)
 			o->pass = 0;
 		if (r >= 0) {
@@ -794,5 +1020,8 @@ void sl_check_order(const struct sl_evlog *l, unsigned mask, struct sl_check_out
 		sl_check_say(o, "%zu send{}(s) judged, %zu with a failover: each tried its destinations in "
 		    "an order RFC 2782 allows for the answers given (priorities, any order within "
 		    "one, every address of a target before the next, nothing twice)", judged, multi);
+out:
+	failed_ix_free(&fx);
 	free(at);
+	sl_dnsidx_free(dx);
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 struct sl_evlog;
+struct sl_dnsidx;
 struct sl_dnsview;
 
 enum sl_dv_state {
@@ -33,8 +34,17 @@ struct sl_dv_addr {
 	unsigned char ip[16];
 };
 
-/* latest: each RRset as the latest answer carrying it gave it (what a resolver that
- * follows its cache uses); 0: every record any answer gave. Returns 0 or -ENOMEM. */
+/* Every DNS answer of the log, parsed once: views cut at any event are then cheap (a
+ * check over tens of thousands of requests asks at each one). The log must not change
+ * while the index lives. 0 or -ENOMEM. */
+int sl_dnsidx_new(struct sl_dnsidx **xp, const struct sl_evlog *l);
+void sl_dnsidx_free(struct sl_dnsidx *x);
+
+/* A view of what the events before index upto told the SUT. latest: each RRset as the
+ * latest answer carrying it gave it (what a resolver that follows its cache uses); 0:
+ * every record any answer gave. _at reads x (which must outlive the view); _new builds
+ * an index of its own. Returns 0 or -ENOMEM. */
+int sl_dnsview_at(struct sl_dnsview **vp, const struct sl_dnsidx *x, size_t upto, int latest);
 int sl_dnsview_new(struct sl_dnsview **vp, const struct sl_evlog *l, size_t upto, int latest);
 void sl_dnsview_free(struct sl_dnsview *v);
 

@@ -1,6 +1,7 @@
 /* sl_farm.c: zone_farm's names, records and addresses, and expect_farm's check over the
  * event log (one pass, hash lookups: a farm has tens of thousands of queries). */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

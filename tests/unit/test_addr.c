@@ -42,11 +42,14 @@ static const char *ZONE =
 	"a          IN A     127.0.0.8\n"
 	"v6         IN AAAA  fd00::2\n";
 
+static unsigned OPEN_REQ; /* the send{} without an outcome yet, 0: none */
+
 static int setup(void **st)
 {
 	(void)st;
 	char err[256];
 	T = 1;
+	OPEN_REQ = 0;
 	if (sl_evlog_new(&L) || fdns_zone_new(&Z))
 		return -1;
 	return fdns_zone_load_text(Z, ZONE, NULL, 300, "t.zone", 1, err, sizeof(err));
@@ -86,11 +89,15 @@ static void ask(const char *type, const char *name)
 	free(r);
 }
 
+/* A send{}; the one before it ends first, as send{} waits for its outcome. */
 static void send_req(const char *method, const char *uri)
 {
+	if (OPEN_REQ)
+		ev(SL_EV_SUT_DONE)->req_id = OPEN_REQ;
 	struct sl_event *e = ev(SL_EV_SUT_REQ);
 	sl_evlog_str(&e->method, method);
 	sl_evlog_str(&e->uri, uri);
+	e->req_id = ++OPEN_REQ;
 }
 
 /* A request at a peer (kind SIP_RX) or one no peer took (STRAY), len bytes long. */
@@ -516,6 +523,61 @@ static void test_order_naptr_order_fails(void **st)
 	assert_true(O.failed & SL_R_TP_NAPTR_ORDER);
 }
 
+/* send_many{}: two sends open at once, their requests interleaved. Each request belongs
+ * to the send whose Request-URI it carries, and later ones to the send of their
+ * Call-ID; the latest send is not the owner of everything. */
+static struct sl_event *open_send(const char *uri, unsigned id)
+{
+	struct sl_event *e = ev(SL_EV_SUT_REQ);
+	sl_evlog_str(&e->method, "OPTIONS");
+	sl_evlog_str(&e->uri, uri);
+	e->req_id = id;
+	return e;
+}
+
+static void options_at(const char *dest, const char *uri, const char *call_id,
+		       const char *branch)
+{
+	struct sl_event *e = ev(SL_EV_SIP_RX);
+	sl_evlog_str(&e->method, "OPTIONS");
+	sl_evlog_str(&e->uri, uri);
+	sl_evlog_str(&e->server, dest);
+	sl_evlog_str(&e->client, "127.0.0.1:5060");
+	sl_evlog_str(&e->transport, "udp");
+	sl_evlog_str(&e->branch, branch);
+	sl_evlog_str(&e->call_id, call_id);
+	e->fp[0].len = 300;
+}
+
+static void test_addr_overlapping_sends(void **st)
+{
+	(void)st;
+	open_send("sip:alice@127.0.0.2:5070", 1);
+	open_send("sip:bob@127.0.0.3:5070", 2);
+	options_at("127.0.0.3:5070", "sip:bob@127.0.0.3:5070", "c2", "b1");
+	options_at("127.0.0.2:5070", "sip:alice@127.0.0.2:5070", "c1", "b2");
+	addresses();
+	assert_true(O.pass);
+	/* A request of alice's Call-ID whose URI matches nobody is still alice's: a numeric
+	 * URI allows one destination only, so bob's address is wrong for it. */
+	options_at("127.0.0.3:5070", "sip:carol@127.0.0.9", "c1", "b3");
+	addresses();
+	assert_false(O.pass);
+	assert_non_null(strstr(O.detail, "send{} of sip:alice@127.0.0.2:5070"));
+	/* Once alice's send has its outcome, her Call-ID no longer ties anything to it. */
+	teardown(NULL);
+	setup(NULL);
+	open_send("sip:alice@127.0.0.2:5070", 1);
+	options_at("127.0.0.2:5070", "sip:alice@127.0.0.2:5070", "c1", "b1");
+	ev(SL_EV_SUT_DONE)->req_id = 1;
+	open_send("sip:bob@127.0.0.3:5070", 2);
+	options_at("127.0.0.3:5070", "sip:bob@127.0.0.3:5070", "c1", "b2");
+	addresses();
+	assert_true(O.pass);
+	order();
+	assert_true(O.pass);
+}
+
 static void test_order_failed_server_may_be_skipped_later(void **st)
 {
 	(void)st;
@@ -575,6 +637,7 @@ int main(void)
 		T(test_order_unresolved_lower_priority_fails), T(test_order_one_per_priority_fails),
 		T(test_order_first_addr_only_fails), T(test_order_loop_fails),
 		T(test_order_naptr_order_fails), T(test_order_failed_server_may_be_skipped_later),
+		T(test_addr_overlapping_sends),
 		T(test_addr_ipv6_needs_the_capability), T(test_req_ids),
 	};
 	return cmocka_run_group_tests(t, NULL, NULL);

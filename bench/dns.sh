@@ -3,6 +3,7 @@
 # same zone, measured by dnsperf in one run, side by side, on loopback only. Not part of
 # `make check`. Usage: bench/dns.sh [SECONDS_PER_RUN] [ROUNDS] (defaults 10 and 1). With
 # several rounds the three servers take turns in each, and the medians are compared.
+# QUOTA=P holds each server to P % of one CPU (cgroup), so the server sets the rate.
 # Besides queries/s it gives each server's CPU time per query answered (user+system, from
 # /proc), which says how hard the server worked even when dnsperf is what limits the rate.
 # Needs Debian's dnsperf and nsd; installs them when missing (root, apt-get). NSD runs by
@@ -48,6 +49,8 @@ TMP=$(mktemp -d)
 PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	# (NSD's children leave the group as they exit)
+	for _ in $(seq 50); do [ -z "${CG:-}" ] || rmdir "$CG" 2>/dev/null && break; sleep 0.1; done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -112,6 +115,30 @@ PIN_SRV=() PIN_CLI=()
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 	PIN_SRV=(taskset -c 1) PIN_CLI=(taskset -c 0)
 fi
+# QUOTA=P: each server held to P % of one CPU by a cgroup CPU quota (v1 "cpu" or v2),
+# dnsperf left a whole CPU: the server, not the client, then sets the rate, which is
+# what "faster" means. Without it both servers outrun one dnsperf on this kind of
+# machine and the rate says little (docs/performance.md).
+QUOTA=${QUOTA:-}
+CG=
+if [ -n "$QUOTA" ]; then
+	[[ $QUOTA =~ ^[0-9]+$ ]] && [ "$QUOTA" -ge 5 ] && [ "$QUOTA" -le 100 ] ||
+		{ echo "dns.sh: QUOTA must be 5..100 (% of one CPU)" >&2; exit 2; }
+	if [ -d /sys/fs/cgroup/cpu ] && [ -w /sys/fs/cgroup/cpu ]; then
+		CG=/sys/fs/cgroup/cpu/siploc-dns-bench-$$
+		mkdir "$CG" && echo 100000 >"$CG/cpu.cfs_period_us" &&
+			echo $((QUOTA * 1000)) >"$CG/cpu.cfs_quota_us"
+	elif [ -w /sys/fs/cgroup/cgroup.subtree_control ]; then
+		CG=/sys/fs/cgroup/siploc-dns-bench-$$
+		echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+		mkdir "$CG" && echo "$((QUOTA * 1000)) 100000" >"$CG/cpu.max"
+	else
+		echo "dns.sh: QUOTA needs a writable cgroup cpu controller (root)" >&2
+		exit 2
+	fi || { echo "dns.sh: could not set up the cgroup $CG" >&2; exit 2; }
+	# the server starts inside the group, so NSD's serving child is in it too
+	PIN_SRV=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG" "${PIN_SRV[@]}")
+fi
 
 wait_port() { # PORT: until the server answers
 	for _ in $(seq 100); do
@@ -163,6 +190,7 @@ run_siploc() { # LOG(0|1): prints "queries/s cpu-us-per-query"
 }
 
 echo "zone: $(grep -vc '^\$' "$ZONE") records; $(wc -l <"$QUERIES") distinct queries; ${SECS}s per run, $ROUNDS round(s)" >&2
+[ -n "$QUOTA" ] && echo "server-bound: each server held to $QUOTA % of one CPU (cgroup $CG)" >&2
 "${PIN_SRV[@]}" /usr/sbin/nsd -d -c "$TMP/nsd.conf" >"$TMP/nsd.out" 2>&1 &
 NSD_PID=$!
 PIDS+=("$NSD_PID")

@@ -466,44 +466,87 @@ size_t fdns_staged_count(const struct fdns_staged *h)
 	return h->change->n;
 }
 
-static int is_dup(const struct fdns_zone *z, const ldns_rr *rr)
+/* The RRset a record belongs to, hashed (type, class, owner in lower case): records that
+ * ldns_rr_compare() calls equal always share it. */
+static uint64_t rrset_hash(const ldns_rr *rr)
 {
-	for (size_t i = 0; i < z->n; i++) {
-		const ldns_rr *o = z->rr[i];
-		if (ldns_rr_get_type(o) == ldns_rr_get_type(rr) &&
-		    ldns_rr_get_class(o) == ldns_rr_get_class(rr) &&
-		    name_eq(ldns_rr_owner(o), ldns_rr_owner(rr)) && ldns_rr_compare(o, rr) == 0)
-			return 1;
-	}
-	return 0;
+	uint8_t l[LDNS_MAX_DOMAINLEN + 1];
+	const ldns_rdf *o = ldns_rr_owner(rr);
+	size_t len = o ? ldns_rdf_size(o) : 0;
+	if (len > sizeof(l))
+		len = sizeof(l);
+	if (len)
+		fdns_name_lower(l, ldns_rdf_data(o), len);
+	uint64_t h = 14695981039346656037ull;
+	h = (h ^ ldns_rr_get_type(rr)) * 1099511628211ull;
+	h = (h ^ ldns_rr_get_class(rr)) * 1099511628211ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ l[i]) * 1099511628211ull;
+	return h;
+}
+
+static int same_rr(const ldns_rr *a, const ldns_rr *b)
+{
+	return ldns_rr_get_type(a) == ldns_rr_get_type(b) &&
+	       ldns_rr_get_class(a) == ldns_rr_get_class(b) &&
+	       name_eq(ldns_rr_owner(a), ldns_rr_owner(b)) && ldns_rr_compare(a, b) == 0;
 }
 
 /* Moves the parsed records in; all or nothing, so a failed load leaves the zone as it was.
- * An RRset is a set: a record repeated in the text is kept once, at its first place. */
+ * An RRset is a set: a record repeated in the text is kept once, at its first place. The
+ * duplicate test looks only at the record's own RRset (a table of RRset chains), so a
+ * zone of 10 000 domains loads in linear time. */
 static int commit(struct fdns_zone *z, ldns_rr_list *batch)
 {
 	size_t add = ldns_rr_list_rr_count(batch);
+	size_t slots = 16;
+	while (slots < 2 * (z->n + add))
+		slots *= 2;
+	size_t *head = malloc(slots * sizeof(*head));
+	size_t *next = malloc((z->n + add + 1) * sizeof(*next));
+	if (!head || !next)
+		goto nomem;
 	if (z->n + add > z->cap) {
 		size_t cap = z->cap ? z->cap : 16;
 		while (cap < z->n + add)
 			cap *= 2;
 		ldns_rr **v = realloc(z->rr, cap * sizeof(*v));
 		if (!v)
-			return -ENOMEM;
+			goto nomem;
 		z->rr = v;
 		z->cap = cap;
 	}
+	/* chains of record indices + 1 (0 ends a chain) */
+	memset(head, 0, slots * sizeof(*head));
+	for (size_t i = 0; i < z->n; i++) {
+		size_t b = (size_t)rrset_hash(z->rr[i]) & (slots - 1);
+		next[i] = head[b];
+		head[b] = i + 1;
+	}
 	for (size_t i = 0; i < add; i++) {
 		ldns_rr *rr = ldns_rr_list_rr(batch, i);
-		if (is_dup(z, rr))
+		size_t b = (size_t)rrset_hash(rr) & (slots - 1);
+		int dup = 0;
+		for (size_t k = head[b]; k && !dup; k = next[k - 1])
+			dup = same_rr(z->rr[k - 1], rr);
+		if (dup) {
 			ldns_rr_free(rr);
-		else
-			z->rr[z->n++] = rr;
+			continue;
+		}
+		next[z->n] = head[b];
+		head[b] = z->n + 1;
+		z->rr[z->n++] = rr;
 	}
+	free(head);
+	free(next);
 	ldns_rr_list_set_rr_count(batch, 0);
 	z->gen++;
 	int rc = rebuild_soa(z);
 	return rc < 0 ? rc : index_build(z);
+nomem:
+	free(head);
+	free(next);
+	return -ENOMEM;
 }
 
 int fdns_zone_merge(struct fdns_zone *z, const struct fdns_zone *src, int replace)

@@ -258,6 +258,26 @@ static void test_naptr_srv_a_aaaa(void **state)
 	ldns_pkt_free(p);
 }
 
+/* A repeated record is kept once whatever the owner's case and whichever load brings it;
+ * records of another type, class or RDATA under the same owner are not repeats. */
+static void test_zone_duplicates_across_loads(void **state)
+{
+	(void)state;
+	struct fdns_zone *z;
+	char err[256];
+	assert_int_equal(fdns_zone_new(&z), 0);
+	assert_int_equal(fdns_zone_load_text(z, "$ORIGIN example.test.\nA IN A 192.0.2.9\n",
+					     NULL, 300, "a.zone", 1, err, sizeof(err)), 0);
+	size_t n = fdns_zone_count(z);
+	assert_int_equal(fdns_zone_load_text(z, "a.EXAMPLE.test. 60 IN A 192.0.2.9\n"
+					     "a.example.test. IN A 192.0.2.10\n"
+					     "a.example.test. IN TXT \"192.0.2.9\"\n"
+					     "a.example.test. IN A 192.0.2.10\n",
+					     NULL, 300, "b.zone", 1, err, sizeof(err)), 0);
+	assert_int_equal(fdns_zone_count(z), n + 2);
+	fdns_zone_free(z);
+}
+
 static void test_case_echo(void **state)
 {
 	struct fx *f = *state;
@@ -912,6 +932,7 @@ int main(void)
 		cmocka_unit_test(test_zone_bad_line),
 		cmocka_unit_test(test_naptr_srv_a_aaaa),
 		cmocka_unit_test(test_case_echo),
+		cmocka_unit_test(test_zone_duplicates_across_loads),
 		cmocka_unit_test(test_nxdomain_nodata),
 		cmocka_unit_test(test_synthesized_soa),
 		cmocka_unit_test(test_large_zone_index),

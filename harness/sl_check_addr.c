@@ -279,7 +279,7 @@ static int attempts(const struct sl_evlog *l, struct attempt **out, size_t *nout
 	for (size_t i = 0; !rc && i < n; i++)
 		v[i].failed = attempt_failed(&oc, &v[i]);
 	/* Grouped by send{} (stable: each send's attempts keep their order). */
-	if (!rc)
+	if (!rc && n)
 		qsort(v, n, sizeof(*v), by_send);
 	outcomes_free(&oc);
 	sl_strmap_free(w.by_call);

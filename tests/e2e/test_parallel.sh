@@ -29,10 +29,15 @@ scen() { jq -r '.scenarios[] | [.id, .file, .verdict, .seed, ([.checks[] | .chec
 # (verdicts only: which scenarios an invariant speaks for depends on what it saw happen,
 # a retransmission or not, which timing decides in any two runs)
 reqs() { jq -r '.requirements | to_entries[] | [.key, .value.verdict] | @tsv' "$1/results.json"; }
-evs() { jq -r '.scenarios[] | .id as $id | .events[] | select(.kind != "note") | [$id, .kind, .qtype, .qname, .method, .status, .uri, .outcome, .branch, .call_id, (.frames | length)] | @tsv' "$1/results.json" | sort -u; }
+# (a retransmission that arrives after the peer is gone is a stray of a branch a peer
+# did receive: how many retransmissions a run makes is the machine's timing, as above)
+evs() { jq -r '.scenarios[] | .id as $id | [.events[] | select(.kind == "sip-rx") | .branch] as $rx | .events[] | select(.kind != "note") | select(.kind != "stray" or (.branch as $b | any($rx[]; . == $b) | not)) | [$id, .kind, .qtype, .qname, .method, .status, .uri, .outcome, .branch, .call_id, (.frames | length)] | @tsv' "$1/results.json" | sort -u; }
 # every scenario's pcap, and that tshark reads it as what the events say it holds
 pkts() { for f in "$1"/pcap/*.pcap; do echo "$(basename "$f") $(capinfos -c -M "$f" 2>/dev/null | awk '/Number of packets/ { print ($NF > 0) }')"; done; }
-logs() { for f in "$1"/log/*.log; do grep -v ' note ' "$f" | tail -n +2 | sed -E 's/^ *[0-9]+ +[-0-9.]+ //; s/#[0-9]+(,#[0-9]+)? //; s/event [0-9]+/event N/g; s/:[0-9]+([ /]|$)/\1/g' | sed "s|^|$(basename "$f") |"; done | sort -u; }
+# the same for the log's lines: strays of a branch some sip-rx line has
+drop_late() { awk '{ l[NR] = $0; if ($1 == "sip-rx" && match($0, /branch=[^ ]+/)) rx[substr($0, RSTART, RLENGTH)] = 1 }
+  END { for (i = 1; i <= NR; i++) { s = l[i]; if (s ~ /^stray/ && match(s, /branch=[^ ]+/) && (substr(s, RSTART, RLENGTH) in rx)) continue; print s } }'; }
+logs() { for f in "$1"/log/*.log; do grep -v ' note ' "$f" | tail -n +2 | sed -E 's/^ *[0-9]+ +[-0-9.]+ //; s/#[0-9]+(,#[0-9]+)? //; s/event [0-9]+/event N/g; s/:[0-9]+([ /]|$)/\1/g' | drop_late | sed "s|^|$(basename "$f") |"; done | sort -u; }
 # junit.xml: each testcase and whether it failed or errored (check details carry
 # measured SUT times, which vary from run to run at any -j).
 junit() { grep -oE '<testcase [^>]*name="[^"]*"|<(failure|error|skipped) message="[^:"]*' "$1/junit.xml"; }

@@ -230,6 +230,28 @@ const char *sl_lua_opt_str(lua_State *L, int t, const char *k)
 	return s;
 }
 
+int sl_lua_bad_key(lua_State *L, int t, const char *const *allowed, int list,
+		   const char **key, int *type)
+{
+	t = lua_absindex(L, t);
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		lua_pop(L, 1);
+		*type = lua_type(L, -1);
+		if (*type == LUA_TNUMBER && list)
+			continue;
+		*key = *type == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+		int ok = 0;
+		for (const char *const *a = allowed; *key && *a && !ok; a++)
+			ok = !strcmp(*a, *key);
+		if (!ok) {
+			lua_pop(L, 1);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int valid_id(const char *s)
 {
 	if (!*s)

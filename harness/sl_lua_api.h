@@ -24,6 +24,11 @@ int sl_lua_world_error(lua_State *L, int rc, const char *err);
 
 /* t.k as a string (NULL when nil; an error when another type). */
 const char *sl_lua_opt_str(lua_State *L, int t, const char *k);
+/* The first key of table t that is not in allowed (NULL-ended): 1, with *key the key
+ * (NULL when it is not a string; *type then says what it is), or 0 when all are known.
+ * Integer keys pass when list is set. The key string lives as long as the table. */
+int sl_lua_bad_key(lua_State *L, int t, const char *const *allowed, int list,
+		   const char **key, int *type);
 /* A list of strings (or one string) at idx, malloc'd; NULL and *n = 0 when nil. */
 char **sl_lua_str_list(lua_State *L, int idx, const char *what, size_t *n);
 void sl_lua_free_list(char **v, size_t n);

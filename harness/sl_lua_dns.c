@@ -26,21 +26,13 @@
 static void check_keys(lua_State *L, int idx, const char *fn, const char *const *allowed,
 		       int list)
 {
-	lua_pushnil(L);
-	while (lua_next(L, idx)) {
-		lua_pop(L, 1);
-		if (lua_type(L, -1) == LUA_TNUMBER && list)
-			continue;
-		if (lua_type(L, -1) != LUA_TSTRING) {
-			sl_lua_fail(L, "%s: unexpected %s key", fn, luaL_typename(L, -1));
-		}
-		const char *k = lua_tostring(L, -1);
-		int ok = 0;
-		for (const char *const *a = allowed; *a && !ok; a++)
-			ok = strcmp(*a, k) == 0;
-		if (!ok)
-			sl_lua_fail(L, "%s: unknown key '%s'", fn, k);
-	}
+	const char *k;
+	int type;
+	if (!sl_lua_bad_key(L, idx, allowed, list, &k, &type))
+		return;
+	if (!k)
+		sl_lua_fail(L, "%s: unexpected %s key", fn, lua_typename(L, type));
+	sl_lua_fail(L, "%s: unknown key '%s'", fn, k);
 }
 
 static int opt_bool(lua_State *L, int t, const char *k, const char *fn)

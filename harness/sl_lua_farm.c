@@ -100,17 +100,11 @@ static int l_zone_farm(lua_State *L)
 	luaL_checktype(L, 1, LUA_TTABLE);
 	static const char *const keys[] = { "domains", "name", "naptr", "srv", "a", "peers",
 					    "base", "port", "ttl", "plan", NULL };
-	lua_pushnil(L);
-	while (lua_next(L, 1)) {
-		int known = 0;
-		for (const char *const *k = keys; *k && !known; k++)
-			known = lua_type(L, -2) == LUA_TSTRING && !strcmp(lua_tostring(L, -2), *k);
-		if (!known)
-			return sl_lua_fail(L, "zone_farm{}: unknown option '%s' (domains name naptr "
-					   "srv a peers base port ttl plan)",
-					   lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?");
-		lua_pop(L, 1);
-	}
+	const char *bad;
+	int type;
+	if (sl_lua_bad_key(L, 1, keys, 0, &bad, &type))
+		return sl_lua_fail(L, "zone_farm{}: unknown option '%s' (domains name naptr "
+				   "srv a peers base port ttl plan)", bad ? bad : "?");
 	struct sl_farm *f = lua_newuserdatauv(L, sizeof(*f), 0);
 	int ud = lua_gettop(L);
 	luaL_setmetatable(L, FARM_MT);

@@ -33,15 +33,13 @@ static int l_send(lua_State *L)
 	if (strcmp(sl_world_role(w), "client"))
 		return sl_lua_fail(L, "send{}: the SUT is a %s here: it receives requests; send "
 			    "them with inject{}", sl_world_role(w));
-	lua_pushnil(L);
-	while (lua_next(L, 1)) {
-		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-		if (!k || (strcmp(k, "method") && strcmp(k, "uri") && strcmp(k, "body") &&
-			   strcmp(k, "cancel_after") && strcmp(k, "cancel_on")))
-			return sl_lua_fail(L, "send{}: unknown key '%s' (method, uri, body, "
-					   "cancel_after, cancel_on)", k ? k : "?");
-		lua_pop(L, 1);
-	}
+	static const char *const keys[] = { "method", "uri", "body", "cancel_after",
+					    "cancel_on", NULL };
+	const char *k;
+	int type;
+	if (sl_lua_bad_key(L, 1, keys, 0, &k, &type))
+		return sl_lua_fail(L, "send{}: unknown key '%s' (method, uri, body, "
+				   "cancel_after, cancel_on)", k ? k : "?");
 	const char *method = sl_lua_opt_str(L, 1, "method");
 	const char *uri = sl_lua_opt_str(L, 1, "uri");
 	if (!method)
@@ -94,17 +92,11 @@ static int l_send_many(lua_State *L)
 	luaL_checktype(L, 1, LUA_TTABLE);
 	static const char *const keys[] = { "uris", "farm", "user", "method", "concurrency",
 					    "body", NULL };
-	lua_pushnil(L);
-	while (lua_next(L, 1)) {
-		int known = 0;
-		for (const char *const *k = keys; *k && !known; k++)
-			known = lua_type(L, -2) == LUA_TSTRING && !strcmp(lua_tostring(L, -2), *k);
-		if (!known)
-			return sl_lua_fail(L, "send_many{}: unknown option '%s' (uris farm user method "
-					   "concurrency body)",
-					   lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?");
-		lua_pop(L, 1);
-	}
+	const char *badk;
+	int type;
+	if (sl_lua_bad_key(L, 1, keys, 0, &badk, &type))
+		return sl_lua_fail(L, "send_many{}: unknown option '%s' (uris farm user method "
+				   "concurrency body)", badk ? badk : "?");
 	const char *method = sl_lua_opt_str(L, 1, "method");
 	const char *user = sl_lua_opt_str(L, 1, "user");
 	if (!method)
